@@ -1,0 +1,1 @@
+"""HTTP layer: one module per resource; each function is named after its operationId."""

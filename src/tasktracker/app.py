@@ -1,0 +1,209 @@
+"""Builds the Connexion app from openapi.yaml: the same app serves uvicorn locally and every Lambda function."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tasktracker import wiring
+from tasktracker.config import MAX_BODY_BYTES, Settings
+from tasktracker.errors import ApiError, envelope
+from tasktracker.observability import logger
+from tasktracker.validation import VALIDATORS
+
+_SANE_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Per-request facts filled in by inner layers (operation, user) and read by the outer access log.
+_request_info: ContextVar[dict[str, Any]] = ContextVar("request_info")
+
+CODE_BY_STATUS = {
+    400: "VALIDATION_ERROR",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    412: "PRECONDITION_FAILED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "VALIDATION_ERROR",
+    429: "TOO_MANY_REQUESTS",
+}
+CORS_ALLOW_HEADERS = ["Content-Type", "x-api-key", "If-Match", "X-Correlation-Id", "Idempotency-Key"]
+CORS_EXPOSE_HEADERS = ["ETag", "Location", "X-Correlation-Id", "Retry-After"]
+
+
+def spec_path() -> Path:
+    """The packaged copy (Lambda) or the repository's openapi.yaml (development)."""
+    packaged = Path(__file__).parent / "openapi.yaml"
+    return packaged if packaged.exists() else Path(__file__).resolve().parents[2] / "openapi.yaml"
+
+
+def correlation_id() -> str:
+    info = _request_info.get(None)
+    return info["correlationId"] if info else "-"
+
+
+def _pick_correlation_id(header: str | None, event: dict[str, Any] | None) -> str:
+    if header and _SANE_CORRELATION_ID.match(header):
+        return header
+    request_id = ((event or {}).get("requestContext") or {}).get("requestId")
+    if request_id and _SANE_CORRELATION_ID.match(str(request_id)):
+        return str(request_id)
+    return str(uuid.uuid4())
+
+
+def _error_response(status: int, code: str, message: str, details=None, headers=None) -> ConnexionResponse:
+    body = json.dumps(envelope(code, message, correlation_id(), details))
+    return ConnexionResponse(
+        status_code=status, mimetype="application/json", body=body.encode(), headers=headers or {}
+    )
+
+
+async def _on_api_error(_request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:
+    return _error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+
+async def _on_http_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    status = getattr(exc, "status_code", 500)
+    if status >= 500:
+        logger.error("framework error", extra={"error": repr(exc)})
+        return _error_response(500, "INTERNAL_ERROR", "Something went wrong on our side.")
+    code = CODE_BY_STATUS.get(status, "VALIDATION_ERROR")
+    message = getattr(exc, "detail", None) or code.replace("_", " ").capitalize()
+    if status == 401:
+        message = "A valid x-api-key header is required."
+    headers = dict(getattr(exc, "headers", None) or {})
+    headers.pop("WWW-Authenticate", None)
+    return _error_response(status, code, str(message)[:500], headers=headers)
+
+
+async def _on_unexpected(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    logger.exception("unhandled error")
+    return _error_response(500, "INTERNAL_ERROR", "Something went wrong on our side.")
+
+
+class RequestContextMiddleware:
+    """Correlation id, body size limit and one access-log line per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers = Headers(scope=scope)
+        cid = _pick_correlation_id(headers.get("x-correlation-id"), scope.get("aws.event"))
+        info: dict[str, Any] = {"correlationId": cid, "status": 500}
+        _request_info.set(info)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                info["status"] = message["status"]
+                MutableHeaders(scope=message)["X-Correlation-Id"] = cid
+            await send(message)
+
+        with logger.append_context_keys(correlation_id=cid):
+            try:
+                await self.app(scope, _limited(receive, headers), send_with_id)
+            finally:
+                logger.info(
+                    "request",
+                    extra={
+                        "operation": info.get("operation"),
+                        "user": info.get("user"),
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": info["status"],
+                        "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )
+
+
+def _limited(receive: Receive, headers: Headers) -> Receive:
+    """Refuse bodies over MAX_BODY_BYTES, by header or by counting (no Content-Length)."""
+    declared = headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        too_large = True
+    else:
+        too_large = False
+    seen = 0
+
+    async def receive_() -> Message:
+        nonlocal seen
+        if too_large:
+            raise _payload_too_large()
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > MAX_BODY_BYTES:
+            raise _payload_too_large()
+        return message
+
+    return receive_
+
+
+def _payload_too_large() -> ApiError:
+    return ApiError("PAYLOAD_TOO_LARGE", f"The body is over {MAX_BODY_BYTES} bytes.")
+
+
+class OperationInfoMiddleware:
+    """Sits after routing and security, where Connexion knows the operation and the user."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        info = _request_info.get(None)
+        if info is not None and scope["type"] == "http":
+            extensions = scope.get("extensions", {})
+            operation = (extensions.get("connexion_routing") or {}).get("operation_id") or ""
+            info["operation"] = operation.rsplit(".", 1)[-1] or None
+            info["user"] = (extensions.get("connexion_context") or {}).get("user")
+        await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> AsyncApp:
+    if settings is not None:
+        wiring.configure(settings)
+    config = wiring.settings()
+    app = AsyncApp(__name__, validator_map=VALIDATORS)
+    app.add_api(
+        spec_path(),
+        strict_validation=True,
+        pythonic_params=True,
+        validate_responses=config.validate_responses,
+        # Docs are served by `tasktracker serve` only; Lambda functions serve the API alone.
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=config.serve_docs, serve_spec=config.serve_docs),
+    )
+    app.add_middleware(OperationInfoMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
+    app.add_middleware(RequestContextMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(
+        CORSMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=CORS_ALLOW_HEADERS,
+        expose_headers=CORS_EXPOSE_HEADERS,
+        max_age=600,
+    )
+    app.add_error_handler(ApiError, _on_api_error)
+    app.add_error_handler(ProblemException, _on_http_error)
+    app.add_error_handler(HTTPException, _on_http_error)
+    app.add_error_handler(Exception, _on_unexpected)
+    return app

@@ -1,0 +1,1 @@
+"""Service layer: the rules (ownership, invariants, locking, cursors), with no HTTP and no DynamoDB types."""

@@ -1,0 +1,1 @@
+"""Storage layer: DynamoDB tables, clients and access."""

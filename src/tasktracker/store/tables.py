@@ -1,0 +1,59 @@
+"""Table definitions (DESIGN.md §3), used to create tables locally; template.yaml declares the same for AWS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TASKS_KEYS = [{"AttributeName": "userId", "KeyType": "HASH"}, {"AttributeName": "taskId", "KeyType": "RANGE"}]
+CATEGORIES_KEYS = [
+    {"AttributeName": "userId", "KeyType": "HASH"},
+    {"AttributeName": "categoryId", "KeyType": "RANGE"},
+]
+
+
+def table_definitions(tasks_table: str, categories_table: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "TableName": tasks_table,
+            "KeySchema": TASKS_KEYS,
+            "AttributeDefinitions": [
+                {"AttributeName": "userId", "AttributeType": "S"},
+                {"AttributeName": "taskId", "AttributeType": "S"},
+                {"AttributeName": "categoryId", "AttributeType": "S"},
+                {"AttributeName": "createdAt", "AttributeType": "S"},
+            ],
+            "GlobalSecondaryIndexes": [
+                {
+                    "IndexName": "CategoryIndex",
+                    "KeySchema": [
+                        {"AttributeName": "categoryId", "KeyType": "HASH"},
+                        {"AttributeName": "createdAt", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+        {
+            "TableName": categories_table,
+            "KeySchema": CATEGORIES_KEYS,
+            "AttributeDefinitions": [
+                {"AttributeName": "userId", "AttributeType": "S"},
+                {"AttributeName": "categoryId", "AttributeType": "S"},
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+    ]
+
+
+def ensure_tables(client: Any, tasks_table: str, categories_table: str) -> list[str]:
+    """Create the tables that are missing; returns the names created."""
+    existing = set(client.list_tables().get("TableNames", []))
+    created = []
+    for definition in table_definitions(tasks_table, categories_table):
+        if definition["TableName"] in existing:
+            continue
+        client.create_table(**definition)
+        client.get_waiter("table_exists").wait(TableName=definition["TableName"], WaiterConfig={"Delay": 1})
+        created.append(definition["TableName"])
+    return created
