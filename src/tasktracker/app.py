@@ -116,12 +116,26 @@ class RequestContextMiddleware:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 info["status"] = message["status"]
+                info["started"] = True
                 MutableHeaders(scope=message)["X-Correlation-Id"] = cid
             await send(message)
 
         with logger.append_context_keys(correlation_id=cid):
             try:
+                if "content-length" not in headers and scope["method"] in ("POST", "PUT", "PATCH"):
+                    # Chunked bodies: Connexion decides from Content-Length whether a body exists.
+                    buffered = await _buffer_body(receive)
+                    if buffered is None:
+                        await _send_envelope(send_with_id, _payload_too_large())
+                        return
+                    scope, receive = _with_body(scope, buffered)
+                    headers = Headers(scope=scope)
                 await self.app(scope, _limited(receive, headers), send_with_id)
+            except Exception:
+                # Last resort: whatever escaped the handlers still gets the envelope, never a bare 500.
+                logger.exception("unhandled error outside the handlers")
+                if not info.get("started"):
+                    await _send_envelope(send_with_id, ApiError("INTERNAL_ERROR", "Something went wrong on our side."))
             finally:
                 logger.info(
                     "request",
@@ -137,12 +151,9 @@ class RequestContextMiddleware:
 
 
 def _limited(receive: Receive, headers: Headers) -> Receive:
-    """Refuse bodies over MAX_BODY_BYTES, by header or by counting (no Content-Length)."""
+    """Refuse bodies over MAX_BODY_BYTES, by the declared length or by counting what arrives."""
     declared = headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-        too_large = True
-    else:
-        too_large = False
+    too_large = declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES)
     seen = 0
 
     async def receive_() -> Message:
@@ -160,6 +171,49 @@ def _limited(receive: Receive, headers: Headers) -> Receive:
 
 def _payload_too_large() -> ApiError:
     return ApiError("PAYLOAD_TOO_LARGE", f"The body is over {MAX_BODY_BYTES} bytes.")
+
+
+async def _buffer_body(receive: Receive) -> bytes | None:
+    """The whole body, or None once it passes MAX_BODY_BYTES."""
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _with_body(scope: Scope, body: bytes) -> tuple[Scope, Receive]:
+    scope = dict(scope)
+    scope["headers"] = [*scope["headers"], (b"content-length", str(len(body)).encode())]
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return scope, receive
+
+
+async def _send_envelope(send: Send, error: ApiError) -> None:
+    body = json.dumps(envelope(error.code, error.message, correlation_id(), error.details)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class OperationInfoMiddleware:
