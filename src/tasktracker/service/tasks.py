@@ -15,6 +15,7 @@ from tasktracker.service.common import (
     run_write,
 )
 from tasktracker.service.cursor import CursorCodec
+from tasktracker.observability import logger
 from tasktracker.store.dynamo import DynamoStore
 
 DEFAULT_PRIORITY = "medium"
@@ -94,9 +95,16 @@ class TaskService:
         scope = {"resource": "tasks", **filters}
         key_attrs = ("categoryId", "createdAt", "userId", "taskId") if category_id else ("userId", "taskId")
         start = self.cursors.decode(user_id, scope, cursor, key_attrs)
+        if category_id and run_read(lambda: self.store.get_category(user_id, category_id)) is None:
+            # Not the caller's category: nothing to list, and the index is never read for it.
+            return [], None
         items, next_key = run_read(
             lambda: self.store.query_tasks(user_id, limit=limit or DEFAULT_LIMIT, start_key=start, **filters)
         )
+        if next_key is not None and next_key.get("userId") != user_id:
+            # Writes keep an index partition to its category's owner; never hand out another user's key.
+            logger.error("foreign item in CategoryIndex partition", extra={"categoryId": category_id})
+            next_key = None
         return items, self.cursors.encode(user_id, scope, next_key)
 
 

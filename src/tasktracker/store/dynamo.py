@@ -246,7 +246,8 @@ class DynamoStore:
         params["ExpressionAttributeNames"] = names
         params["ExpressionAttributeValues"] = values
         filtered = len(filters) > (1 if category_id is not None else 0)
-        params["Limit"] = max(limit, FILTERED_PAGE_SIZE) if filtered else limit
+        # One item more than asked tells whether another page exists, so the last page has no cursor.
+        params["Limit"] = max(limit + 1, FILTERED_PAGE_SIZE) if filtered else limit + 1
         return self._collect(params, start_key, limit, key_attrs)
 
     @translated
@@ -260,7 +261,7 @@ class DynamoStore:
             "ExpressionAttributeValues": {":u": {"S": user_id}, ":floor": {"S": CATEGORY_ID_FLOOR}},
             "ScanIndexForward": False,
             "ConsistentRead": True,
-            "Limit": limit,
+            "Limit": limit + 1,
         }
         return self._collect(params, start_key, limit, ("userId", "categoryId"))
 
