@@ -1,0 +1,160 @@
+"""Storage faults injected into a real botocore client (on DynamoDB Local): clear 5xx/409, nothing half-done."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from typing import Any
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+from starlette.testclient import TestClient
+
+from tasktracker import wiring
+from tasktracker.app import create_app
+from tasktracker.config import Settings
+from tasktracker.store.client import DYNAMODB_CONFIG
+
+KEY, USER = "fault-key", "fault-user"
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any):
+        yield self.body
+
+    def read(self, *_: Any) -> bytes:
+        return self.body
+
+
+def dynamodb_error(status: int, type_: str, message: str, **extra: Any):
+    """A before-send hook that answers like DynamoDB would, so botocore's own parsing and retries run."""
+    calls = []
+
+    def hook(request, **_):
+        calls.append(request.url)
+        body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{type_}", "message": message, **extra}).encode()
+        return AWSResponse(request.url, status, {"x-amzn-RequestId": "fault"}, _Raw(body))
+
+    hook.calls = calls
+    return hook
+
+
+@pytest.fixture
+def app_with_client(dynamodb_endpoint, monkeypatch):
+    """The in-process app on a client the test can fault."""
+
+    def make(endpoint: str = dynamodb_endpoint):
+        client = boto3.client("dynamodb", endpoint_url=endpoint, config=DYNAMODB_CONFIG)
+        monkeypatch.setattr(wiring, "dynamodb_client", lambda: client)
+        settings = Settings(api_keys={KEY: USER}, cursor_secret="fault-secret-0123456789abcdef")
+        http = TestClient(create_app(settings), headers={"x-api-key": KEY}, raise_server_exceptions=False)
+        return http, client
+
+    yield make
+    wiring.configure(Settings.from_env())
+
+
+def test_throttling_is_503_with_retry_after_after_botocore_retries(app_with_client, snapshot):
+    http, client = app_with_client()
+    before = snapshot(USER)
+    hook = dynamodb_error(400, "ProvisionedThroughputExceededException", "slow down")
+    client.meta.events.register("before-send.dynamodb.PutItem", hook)
+    r = http.post("/tasks", json={"title": "t"})
+    assert r.status_code == 503
+    assert r.json()["error"]["code"] == "SERVICE_UNAVAILABLE" and r.headers["Retry-After"] == "1"
+    assert len(hook.calls) == 3  # botocore retried (standard mode, 3 attempts), then we answered
+    assert snapshot(USER) == before
+
+
+def test_dynamodb_5xx_is_503(app_with_client):
+    http, client = app_with_client()
+    client.meta.events.register("before-send.dynamodb.Query", dynamodb_error(500, "InternalServerError", "boom"))
+    r = http.get("/tasks")
+    assert r.status_code == 503 and r.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+
+
+def test_unreachable_dynamodb_is_503(app_with_client):
+    http, _ = app_with_client("http://127.0.0.1:9")  # nothing listens on the discard port
+    r = http.get("/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV")
+    assert r.status_code == 503 and r.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert "Retry-After" in r.headers
+
+
+def test_unexpected_storage_error_is_500_without_internals(app_with_client, snapshot):
+    http, client = app_with_client()
+    before = snapshot(USER)
+    client.meta.events.register(
+        "before-send.dynamodb.PutItem", dynamodb_error(400, "ValidationException", "SECRET internal table detail")
+    )
+    r = http.post("/tasks", json={"title": "t"})
+    assert r.status_code == 500
+    err = r.json()["error"]
+    assert err["code"] == "INTERNAL_ERROR" and err["correlationId"] == r.headers["X-Correlation-Id"]
+    assert "SECRET" not in r.text and "Traceback" not in r.text and "dynamo" not in r.text.lower()
+    assert snapshot(USER) == before
+
+
+def test_transaction_conflicts_retried_then_409_and_nothing_written(app_with_client, snapshot):
+    http, client = app_with_client()
+    cat = http.post("/categories", json={"name": "C", "color": "#000000"}).json()
+    before = snapshot(USER)
+    hook = dynamodb_error(
+        400,
+        "TransactionCanceledException",
+        "Transaction cancelled",
+        CancellationReasons=[{"Code": "None"}, {"Code": "TransactionConflict", "Message": "conflict"}],
+    )
+    client.meta.events.register("before-send.dynamodb.TransactWriteItems", hook)
+    r = http.post("/tasks", json={"title": "t", "categoryId": cat["categoryId"]})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "CONFLICT"
+    assert len(hook.calls) == 3  # our own retries: botocore never retries a cancelled transaction
+    assert snapshot(USER) == before
+
+
+def test_transaction_throttled_is_503(app_with_client, snapshot):
+    http, client = app_with_client()
+    cat = http.post("/categories", json={"name": "T", "color": "#000000"}).json()
+    task = http.post("/tasks", json={"title": "t"}).json()
+    before = snapshot(USER)
+    client.meta.events.register(
+        "before-send.dynamodb.TransactWriteItems",
+        dynamodb_error(
+            400, "TransactionCanceledException", "cancelled",
+            CancellationReasons=[{"Code": "ThrottlingError"}, {"Code": "None"}],
+        ),
+    )
+    r = http.put(f"/tasks/{task['taskId']}", json={"categoryId": cat["categoryId"]})
+    assert r.status_code == 503 and r.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert snapshot(USER) == before
+
+
+@pytest.fixture
+def captured_logs():
+    """The JSON lines the Powertools logger writes, via a handler with its own formatter."""
+    from tasktracker.observability import logger
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    logger.removeHandler(handler)
+
+
+def test_one_json_log_line_per_request_without_the_api_key(app_with_client, captured_logs):
+    http, _ = app_with_client()
+    r = http.post("/tasks", json={"title": "logged"}, headers={"X-Correlation-Id": "log-test-1"})
+    assert r.status_code == 201
+    lines = captured_logs()
+    assert KEY not in json.dumps(lines)
+    access = [entry for entry in lines if entry.get("message") == "request"]
+    assert len(access) == 1
+    entry = access[0]
+    assert entry["correlation_id"] == "log-test-1" and entry["operation"] == "create_task"
+    assert entry["user"] == USER and entry["status"] == 201 and entry["latency_ms"] >= 0
+    assert all(line.get("correlation_id") == "log-test-1" for line in lines)
