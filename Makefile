@@ -23,7 +23,7 @@ test: install  ## everything CI runs
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: install  ## unit tests only, no Java
-	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+	$(PY) -m pytest tests/unit -m "not integration" $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check src tests
