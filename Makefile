@@ -31,3 +31,7 @@ lint: install
 
 clean:
 	rm -rf .venv .local build .aws-sam .pytest_cache
+
+.PHONY: clients
+clients: install  ## regenerate clients/python and clients/typescript from openapi.yaml (commit the result)
+	$(PY) scripts/gen_clients.py
