@@ -6,6 +6,7 @@ method names a person would call, so this writes a JSON copy where:
 
 - each operationId becomes its last dotted part in camelCase (`createTask`), or the operation's
   `x-sdk-name` when it has one; two operations with the same derived name are an error;
+- OpenAPI `links` that name an operation by operationId follow the rename;
 - every `x-amazon-apigateway-*` key is dropped, at any depth.
 
 Nothing else changes. Usage: python scripts/sdk_spec.py [--spec openapi.yaml] [--out build/sdk-openapi.json]
@@ -56,6 +57,7 @@ def _strip(node: Any) -> Any:
 def derive(spec: dict[str, Any]) -> dict[str, Any]:
     out = _strip(spec)
     seen: dict[str, str] = {}
+    renamed: dict[str, str] = {}
     for path, item in (out.get("paths") or {}).items():
         for method in METHODS:
             op = item.get(method) if isinstance(item, dict) else None
@@ -71,8 +73,25 @@ def derive(spec: dict[str, Any]) -> dict[str, Any]:
             if name in seen:
                 raise ValueError(f"{where} and {seen[name]} both derive the SDK name {name!r}: give one an x-sdk-name")
             seen[name] = where
+            if "operationId" in op:
+                renamed[op["operationId"]] = name
             op["operationId"] = name
+    _relink(out, renamed)
     return out
+
+
+def _relink(node: Any, renamed: dict[str, str]) -> None:
+    """OpenAPI `links` name their target by operationId: point them at the renamed operations."""
+    if isinstance(node, dict):
+        links = node.get("links")
+        for link in links.values() if isinstance(links, dict) else ():
+            if isinstance(link, dict) and link.get("operationId") in renamed:
+                link["operationId"] = renamed[link["operationId"]]
+        for v in node.values():
+            _relink(v, renamed)
+    elif isinstance(node, list):
+        for v in node:
+            _relink(v, renamed)
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -46,3 +46,18 @@ def test_yaml_timestamps_stay_strings(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text("info: {version: 1.0.0}\nexample: 2026-11-26T10:00:00.000Z\n")
     assert sdk_spec.load(path)["example"] == "2026-11-26T10:00:00.000Z"
+
+
+def test_links_follow_the_renamed_operations() -> None:
+    link = {"operationId": "x.tasks.get_task", "parameters": {"taskId": "$response.body#/taskId"}}
+    spec = {
+        "paths": {
+            "/t": {"post": {"operationId": "x.tasks.create_task", "responses": {"201": {"links": {"Get": link}}}}},
+            "/t/{taskId}": {"get": {"operationId": "x.tasks.get_task"}},
+        },
+        "components": {"links": {"GetTask": dict(link)}},
+    }
+    derived = sdk_spec.derive(spec)
+    assert derived["paths"]["/t"]["post"]["responses"]["201"]["links"]["Get"]["operationId"] == "getTask"
+    assert derived["components"]["links"]["GetTask"]["operationId"] == "getTask"
+    assert spec["paths"]["/t"]["post"]["responses"]["201"]["links"]["Get"]["operationId"] == "x.tasks.get_task"
