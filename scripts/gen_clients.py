@@ -71,7 +71,7 @@ def files_under(root: Path) -> dict[str, Path]:
 
 
 @contextlib.contextmanager
-def _exclusive(name: str) -> Iterator[None]:
+def exclusive(name: str) -> Iterator[None]:
     """A machine-wide lock, so parallel pytest workers never run `npm ci` in the same folder at once."""
     path = Path(tempfile.gettempdir()) / f"{name}-{hashlib.sha256(str(TS_DIR).encode()).hexdigest()[:12]}.lock"
     with open(path, "w") as f:
@@ -88,7 +88,7 @@ def ensure_node_modules(ts_dir: Path = TS_DIR) -> bool:
     Returns True when it ran npm ci."""
     digest = hashlib.sha256((ts_dir / "package.json").read_bytes() + (ts_dir / "package-lock.json").read_bytes())
     stamp = ts_dir / "node_modules" / ".tasktracker-lock.sha256"
-    with _exclusive("tasktracker-npm-ci"):
+    with exclusive("tasktracker-npm-ci"):
         if stamp.is_file() and stamp.read_text() == digest.hexdigest():
             return False
         _run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ts_dir)

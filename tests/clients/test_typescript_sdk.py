@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 TS = ROOT / "clients" / "typescript"
 sys.path.insert(0, str(ROOT / "scripts"))
-from gen_clients import ensure_node_modules
+from gen_clients import ensure_node_modules, exclusive
 
 KEYS_NEEDED = 5  # one user per slot in clients/typescript/test/env.ts
 
@@ -30,8 +30,9 @@ def _npm(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="session")
 def ts_built() -> Path:
     ensure_node_modules(TS)
-    _npm("run", "build")
-    _npm("run", "build:test")
+    with exclusive("tasktracker-ts-build"):  # pytest-xdist workers must not run tsc into the same folders at once
+        _npm("run", "build")
+        _npm("run", "build:test")
     return TS
 
 
