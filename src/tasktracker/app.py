@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -10,6 +11,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
+import yaml
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
@@ -89,7 +91,24 @@ async def _on_http_error(_request: ConnexionRequest, exc: Exception) -> Connexio
         message = "A valid x-api-key header is required."
     headers = dict(getattr(exc, "headers", None) or {})
     headers.pop("WWW-Authenticate", None)
+    if status == 405:
+        # Starlette names only the first matching route's methods; Allow must list all the path's.
+        headers["Allow"] = _allowed_methods(_request.url.path) or headers.get("Allow", "")
     return _error_response(status, code, str(message)[:500], headers=headers)
+
+
+@functools.cache
+def _spec_routes() -> tuple[tuple[re.Pattern[str], str], ...]:
+    paths = yaml.safe_load(spec_path().read_text())["paths"]
+    routes = []
+    for template, item in paths.items():
+        methods = ", ".join(m.upper() for m in item if m in ("get", "put", "post", "delete", "patch"))
+        routes.append((re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"), methods))
+    return tuple(routes)
+
+
+def _allowed_methods(path: str) -> str | None:
+    return next((methods for pattern, methods in _spec_routes() if pattern.match(path)), None)
 
 
 async def _on_unexpected(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:

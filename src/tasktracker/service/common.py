@@ -40,7 +40,11 @@ def new_id() -> str:
 
 def format_timestamp(dt: datetime) -> str:
     dt = dt.astimezone(timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    # Not strftime("%Y"): glibc writes year 144 as "144", which is no RFC 3339 date-time.
+    return (
+        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
+        f".{dt.microsecond // 1000:03d}Z"
+    )
 
 
 def now_iso() -> str:
