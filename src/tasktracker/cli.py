@@ -9,7 +9,13 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from tasktracker.config import DEFAULT_CATEGORIES_TABLE, DEFAULT_TASKS_TABLE, Settings, parse_api_keys
+from tasktracker.config import (
+    DEFAULT_CATEGORIES_TABLE,
+    DEFAULT_IDEMPOTENCY_TABLE,
+    DEFAULT_TASKS_TABLE,
+    Settings,
+    parse_api_keys,
+)
 
 
 def _persistent_secret(path: Path) -> str:
@@ -49,6 +55,7 @@ def serve(args: argparse.Namespace) -> int:
         keys = {_persistent_secret(data_dir / "dev-api-key"): "dev"}
     tasks_table = os.environ.get("TASKS_TABLE", DEFAULT_TASKS_TABLE)
     categories_table = os.environ.get("CATEGORIES_TABLE", DEFAULT_CATEGORIES_TABLE)
+    idempotency_table = os.environ.get("IDEMPOTENCY_TABLE", DEFAULT_IDEMPOTENCY_TABLE)
 
     with ExitStack() as stack:
         if args.store == "memory":
@@ -70,10 +77,11 @@ def serve(args: argparse.Namespace) -> int:
             _use_local_endpoint(ddb.endpoint)
             where = f"DynamoDB Local at {ddb.endpoint}, data in {data_dir / 'dynamodb'}"
         client = boto3.client("dynamodb", config=DYNAMODB_CONFIG)
-        created = ensure_tables(client, tasks_table, categories_table)
+        created = ensure_tables(client, tasks_table, categories_table, idempotency_table)
         settings = Settings(
             tasks_table=tasks_table,
             categories_table=categories_table,
+            idempotency_table=idempotency_table,
             api_keys=keys,
             cursor_secret=os.environ.get("CURSOR_SECRET") or _persistent_secret(data_dir / "cursor-secret"),
             serve_docs=True,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 DEFAULT_TASKS_TABLE = "Tasks"
 DEFAULT_CATEGORIES_TABLE = "Categories"
+DEFAULT_IDEMPOTENCY_TABLE = "Idempotency"
 MAX_BODY_BYTES = 64 * 1024
 
 
@@ -28,6 +29,7 @@ def parse_api_keys(spec: str | None) -> dict[str, str]:
 class Settings:
     tasks_table: str = DEFAULT_TASKS_TABLE
     categories_table: str = DEFAULT_CATEGORIES_TABLE
+    idempotency_table: str = DEFAULT_IDEMPOTENCY_TABLE
     # key -> user for the local server. Deployed, API Gateway checks keys and the user is the key's id.
     api_keys: dict[str, str] = field(default_factory=dict)
     # Only `sam local` sets this: it neither checks keys nor fills requestContext.identity.apiKeyId.
@@ -44,6 +46,7 @@ class Settings:
         return cls(
             tasks_table=env.get("TASKS_TABLE", DEFAULT_TASKS_TABLE),
             categories_table=env.get("CATEGORIES_TABLE", DEFAULT_CATEGORIES_TABLE),
+            idempotency_table=env.get("IDEMPOTENCY_TABLE", DEFAULT_IDEMPOTENCY_TABLE),
             api_keys=parse_api_keys(env.get("TASKTRACKER_API_KEYS")),
             local_lambda_api_keys=parse_api_keys(env.get("TASKTRACKER_LOCAL_LAMBDA_API_KEYS")),
             cursor_secret=env.get("CURSOR_SECRET") or None,

@@ -6,6 +6,8 @@ import functools
 from dataclasses import dataclass
 
 from tasktracker.config import Settings
+from tasktracker.idempotency import IdempotencyGuard
+from tasktracker.service.bulk import BulkService
 from tasktracker.service.categories import CategoryService
 from tasktracker.service.cursor import CursorCodec
 from tasktracker.service.tasks import TaskService
@@ -19,6 +21,8 @@ _settings: Settings | None = None
 class Services:
     tasks: TaskService
     categories: CategoryService
+    bulk: BulkService
+    idempotency: IdempotencyGuard
 
 
 def configure(settings: Settings) -> None:
@@ -48,6 +52,13 @@ def cursor_secret(config: Settings) -> bytes:
 @functools.cache
 def services() -> Services:
     config = settings()
-    store = DynamoStore(dynamodb_client(), config.tasks_table, config.categories_table)
+    client = dynamodb_client()
+    store = DynamoStore(client, config.tasks_table, config.categories_table)
     cursors = CursorCodec(lambda: cursor_secret(config))
-    return Services(tasks=TaskService(store, cursors), categories=CategoryService(store, cursors))
+    tasks = TaskService(store, cursors)
+    return Services(
+        tasks=tasks,
+        categories=CategoryService(store, cursors),
+        bulk=BulkService(tasks),
+        idempotency=IdempotencyGuard(config.idempotency_table, client),
+    )

@@ -14,9 +14,14 @@ def list_categories(user: str, limit: int | None = None, cursor: str | None = No
 
 
 def create_category(body: dict, user: str):
-    category = wiring.services().categories.create(user, body)
-    headers = {"Location": f"/categories/{category['categoryId']}", "ETag": views.etag(category)}
-    return views.category(category), 201, headers
+    def execute():
+        category = wiring.services().categories.create(user, body)
+        headers = {"Location": f"/categories/{category['categoryId']}", "ETag": views.etag(category)}
+        return views.category(category), 201, headers
+
+    return wiring.services().idempotency(
+        request.headers.get("idempotency-key"), user=user, operation="create_category", body=body, execute=execute
+    )
 
 
 def get_category(category_id: str, user: str):
@@ -29,6 +34,6 @@ def update_category(category_id: str, body: dict, user: str):
     return views.category(category), 200, {"ETag": views.etag(category)}
 
 
-def delete_category(category_id: str, user: str):
-    wiring.services().categories.delete(user, category_id, request.headers.get("if-match"))
+def delete_category(category_id: str, user: str, cascade: str | None = None):
+    wiring.services().categories.delete(user, category_id, request.headers.get("if-match"), cascade=cascade)
     return None, 204

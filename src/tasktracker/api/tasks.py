@@ -9,8 +9,13 @@ from tasktracker.api import views
 
 
 def create_task(body: dict, user: str):
-    task = wiring.services().tasks.create(user, body)
-    return views.task(task), 201, {"Location": f"/tasks/{task['taskId']}", "ETag": views.etag(task)}
+    def execute():
+        task = wiring.services().tasks.create(user, body)
+        return views.task(task), 201, {"Location": f"/tasks/{task['taskId']}", "ETag": views.etag(task)}
+
+    return wiring.services().idempotency(
+        request.headers.get("idempotency-key"), user=user, operation="create_task", body=body, execute=execute
+    )
 
 
 def list_tasks(

@@ -11,6 +11,10 @@ from tasktracker.service.tasks import DEFAULT_LIMIT
 from tasktracker.store.dynamo import DynamoStore
 from tasktracker.store.errors import CategoryNotEmpty, NameTaken
 
+DETACH_ROUNDS = 3
+MAX_DETACH_PER_TRANSACTION = 99
+MAX_DETACH_TRANSACTIONS = 50  # ~5000 tasks per request; beyond that the delete answers CATEGORY_NOT_EMPTY
+
 
 def name_key(name: str) -> str:
     """Names are unique per user ignoring case (casefold handles ß, Turkish i, etc.)."""
@@ -61,17 +65,42 @@ class CategoryService:
                 not_found=lambda: errors.category_not_found(category_id),
             )
 
-    def delete(self, user_id: str, category_id: str, if_match: str | None) -> None:
-        try:
+    def delete(self, user_id: str, category_id: str, if_match: str | None, cascade: str | None = None) -> None:
+        expected = parse_if_match(if_match)
+        if cascade == "detach":
+            # If-Match names the category as the caller saw it; detaching bumps its version, so check first.
+            current = self.get(user_id, category_id)
+            if expected is not None and current["version"] != expected:
+                raise errors.precondition_failed(current["version"])
+            expected = None
+        for attempt in range(DETACH_ROUNDS):
+            if cascade == "detach":
+                self._detach_all(user_id, category_id)
+            try:
+                run_write(
+                    lambda: self.store.delete_category(user_id, category_id, expected),
+                    not_found=lambda: errors.category_not_found(category_id),
+                )
+                return
+            except CategoryNotEmpty as e:
+                # Without cascade this is the answer; with it, a task arrived meanwhile: detach again.
+                if cascade != "detach" or attempt == DETACH_ROUNDS - 1:
+                    raise errors.ApiError(
+                        "CATEGORY_NOT_EMPTY",
+                        f"Category {category_id} still holds {e.args[0]} task(s); move or delete them first,"
+                        " or delete with ?cascade=detach.",
+                    ) from None
+
+    def _detach_all(self, user_id: str, category_id: str) -> None:
+        """Every task of the category loses it, 99 per transaction with the count update (bounded work)."""
+        for _ in range(MAX_DETACH_TRANSACTIONS):
+            tasks, _ = run_read(lambda: self.store.query_tasks(user_id, limit=MAX_DETACH_PER_TRANSACTION, category_id=category_id))
+            if not tasks:
+                return
             run_write(
-                lambda: self.store.delete_category(user_id, category_id, parse_if_match(if_match)),
+                lambda: self.store.detach_tasks(user_id, category_id, tasks, now_iso()),
                 not_found=lambda: errors.category_not_found(category_id),
             )
-        except CategoryNotEmpty as e:
-            raise errors.ApiError(
-                "CATEGORY_NOT_EMPTY",
-                f"Category {category_id} still holds {e.args[0]} task(s); move or delete them first.",
-            ) from None
 
     def list(self, user_id: str, *, limit: int | None = None, cursor: str | None = None):
         scope = {"resource": "categories"}

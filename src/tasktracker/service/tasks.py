@@ -27,9 +27,9 @@ class TaskService:
         self.store = store
         self.cursors = cursors
 
-    def create(self, user_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        now = now_iso()
-        task = drop_none(
+    def build(self, user_id: str, body: dict[str, Any], now: str) -> dict[str, Any]:
+        """A new task item from a validated body, with the defaults applied."""
+        return drop_none(
             {
                 "userId": user_id,
                 "taskId": new_id(),
@@ -44,6 +44,9 @@ class TaskService:
                 "version": 1,
             }
         )
+
+    def create(self, user_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        task = self.build(user_id, body, now_iso())
         run_write(
             lambda: self.store.create_task(task),
             not_found=lambda: errors.task_not_found(task["taskId"]),

@@ -7,6 +7,8 @@ Failures are raised as the small exceptions below; the service turns them into A
 from __future__ import annotations
 
 import functools
+import random
+import time
 from typing import Any, Callable, TypeVar
 
 import botocore.exceptions
@@ -45,6 +47,10 @@ _NETWORK_ERRORS = (
     botocore.exceptions.ReadTimeoutError,
     botocore.exceptions.ConnectTimeoutError,
 )
+
+# BatchWriteItem/BatchGetItem leave items unprocessed under load; retry them this many times with backoff.
+BATCH_ATTEMPTS = 5
+BATCH_BACKOFF_SECONDS = 0.05
 
 _ser = TypeSerializer()
 _deser = TypeDeserializer()
@@ -487,6 +493,104 @@ class DynamoStore:
                 raise CategoryNotEmpty(current["taskCount"]) from None
             raise WriteConflict("category changed") from None
 
+    # ---------------------------------------------------------------- bulk
+
+    @translated
+    def get_tasks(self, user_id: str, task_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """BatchGetItem (strongly consistent), unprocessed keys retried with backoff; missing ids are absent."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(task_ids), 100):
+            keys = [to_item({"userId": user_id, "taskId": t}) for t in task_ids[start : start + 100]]
+            request = {self.tasks_table: {"Keys": keys, "ConsistentRead": True}}
+            for attempt in range(BATCH_ATTEMPTS):
+                resp = self.client.batch_get_item(RequestItems=request)
+                for item in resp.get("Responses", {}).get(self.tasks_table, []):
+                    task = from_item(item)
+                    found[task["taskId"]] = task
+                request = resp.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                _backoff(attempt)
+            else:
+                raise StoreUnavailable("BatchGetItem left keys unprocessed")
+        return found
+
+    @translated
+    def put_new_tasks(self, tasks: list[dict[str, Any]]) -> list[str]:
+        """BatchWriteItem for tasks without a category (new ids, so no condition is needed).
+
+        Returns the ids still unprocessed after the retries, which the caller reports as failed.
+        """
+        pending = [{"PutRequest": {"Item": to_item(t)}} for t in tasks]
+        failed: list[str] = []
+        for start in range(0, len(pending), 25):
+            request = {self.tasks_table: pending[start : start + 25]}
+            for attempt in range(BATCH_ATTEMPTS):
+                resp = self.client.batch_write_item(RequestItems=request)
+                request = resp.get("UnprocessedItems") or {}
+                if not request:
+                    break
+                _backoff(attempt)
+            else:
+                failed += [r["PutRequest"]["Item"]["taskId"]["S"] for r in request[self.tasks_table]]
+        return failed
+
+    @translated
+    def create_tasks_in_category(self, user_id: str, category_id: str, tasks: list[dict[str, Any]], now: str) -> None:
+        """Up to 99 new tasks of one category and its count, all or nothing."""
+        puts = [
+            {"Put": {"TableName": self.tasks_table, "Item": to_item(t), "ConditionExpression": "attribute_not_exists(taskId)"}}
+            for t in tasks
+        ]
+        count = self._count_update(user_id, category_id, len(tasks), now)
+        self._transact([count, *puts], on_condition={0: CategoryMissing, **{i + 1: WriteConflict for i in range(len(puts))}})
+
+    @translated
+    def apply_task_changes(self, writes: list[tuple[dict[str, Any], dict[str, Any] | None]], now: str) -> None:
+        """One transaction: each (current task, changes) is an update, or a delete when changes is None.
+
+        Every write is conditioned on the version read, and category counts move in the same transaction, so
+        a concurrent change anywhere cancels the whole chunk (WriteConflict) and nothing is written.
+        """
+        items: list[dict[str, Any]] = []
+        deltas: dict[tuple[str, str], int] = {}
+        for old, changes in writes:
+            key = to_item({"userId": old["userId"], "taskId": old["taskId"]})
+            if changes is None:
+                items.append(
+                    {
+                        "Delete": {
+                            "TableName": self.tasks_table,
+                            "Key": key,
+                            "ConditionExpression": "#v = :v",
+                            "ExpressionAttributeNames": {"#v": "version"},
+                            "ExpressionAttributeValues": {":v": {"N": str(old["version"])}},
+                        }
+                    }
+                )
+                if old.get("categoryId"):
+                    k = (old["userId"], old["categoryId"])
+                    deltas[k] = deltas.get(k, 0) - 1
+            else:
+                upd = self._bump(_Update(), changes, now)
+                cond = f"{upd.name('version')} = {upd.value(old['version'])}"
+                items.append({"Update": {"TableName": self.tasks_table, "Key": key, **upd.params(cond)}})
+        items += [self._count_update(u, c, d, now) for (u, c), d in deltas.items()]
+        if items:
+            self._transact(items, on_condition={i: WriteConflict for i in range(len(items))})
+
+    @translated
+    def detach_tasks(self, user_id: str, category_id: str, tasks: list[dict[str, Any]], now: str) -> None:
+        """Up to 99 tasks lose the category, and its count drops by as many, all or nothing."""
+        items = []
+        for task in tasks:
+            upd = self._bump(_Update(), {"categoryId": None}, now)
+            cond = f"{upd.name('categoryId')} = {upd.value(category_id)}"
+            key = to_item({"userId": user_id, "taskId": task["taskId"]})
+            items.append({"Update": {"TableName": self.tasks_table, "Key": key, **upd.params(cond)}})
+        items.append(self._count_update(user_id, category_id, -len(tasks), now))
+        self._transact(items, on_condition={i: WriteConflict for i in range(len(items))})
+
     # ---------------------------------------------------------------- helpers
 
     @staticmethod
@@ -546,6 +650,10 @@ class DynamoStore:
             if failed:
                 raise _CancelledOnCondition({i: from_item(r["Item"]) if r.get("Item") else None for i, r in failed.items()}) from e
             raise WriteConflict(",".join(_reason_codes(e))) from e
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(BATCH_BACKOFF_SECONDS * (2**attempt) * (0.5 + random.random()))
 
 
 class _CancelledOnCondition(Exception):

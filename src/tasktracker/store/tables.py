@@ -11,7 +11,7 @@ CATEGORIES_KEYS = [
 ]
 
 
-def table_definitions(tasks_table: str, categories_table: str) -> list[dict[str, Any]]:
+def table_definitions(tasks_table: str, categories_table: str, idempotency_table: str) -> list[dict[str, Any]]:
     return [
         {
             "TableName": tasks_table,
@@ -43,17 +43,30 @@ def table_definitions(tasks_table: str, categories_table: str) -> list[dict[str,
             ],
             "BillingMode": "PAY_PER_REQUEST",
         },
+        {
+            # Powertools idempotency records: key "id", expiry in "expiration" (TTL).
+            "TableName": idempotency_table,
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
     ]
 
 
-def ensure_tables(client: Any, tasks_table: str, categories_table: str) -> list[str]:
+def ensure_tables(
+    client: Any, tasks_table: str, categories_table: str, idempotency_table: str = "Idempotency"
+) -> list[str]:
     """Create the tables that are missing; returns the names created."""
     existing = set(client.list_tables().get("TableNames", []))
     created = []
-    for definition in table_definitions(tasks_table, categories_table):
+    for definition in table_definitions(tasks_table, categories_table, idempotency_table):
         if definition["TableName"] in existing:
             continue
         client.create_table(**definition)
         client.get_waiter("table_exists").wait(TableName=definition["TableName"], WaiterConfig={"Delay": 1})
+        if definition["TableName"] == idempotency_table:
+            client.update_time_to_live(
+                TableName=idempotency_table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"}
+            )
         created.append(definition["TableName"])
     return created
