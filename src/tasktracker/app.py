@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tasktracker import wiring
 from tasktracker.config import MAX_BODY_BYTES, Settings
 from tasktracker.errors import ApiError, envelope
-from tasktracker.observability import logger
+from tasktracker.observability import logger, record_request
 from tasktracker.validation import VALIDATORS
 
 _SANE_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -156,16 +156,13 @@ class RequestContextMiddleware:
                 if not info.get("started"):
                     await _send_envelope(send_with_id, ApiError("INTERNAL_ERROR", "Something went wrong on our side."))
             finally:
-                logger.info(
-                    "request",
-                    extra={
-                        "operation": info.get("operation"),
-                        "user": info.get("user"),
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": info["status"],
-                        "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-                    },
+                record_request(
+                    operation=info.get("operation"),
+                    user=info.get("user"),
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=info["status"],
+                    latency_ms=round((time.perf_counter() - started) * 1000, 2),
                 )
 
 

@@ -47,6 +47,9 @@ def serve(args: argparse.Namespace) -> int:
     from tasktracker.store.client import DYNAMODB_CONFIG
     from tasktracker.store.tables import ensure_tables
 
+    # Local: no X-Ray daemon to trace to, and EMF metric blobs would drown the access log.
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     data_dir = Path(args.data_dir).resolve()
     keys = parse_api_keys(os.environ.get("TASKTRACKER_API_KEYS"))
     for entry in args.api_key or []:

@@ -13,7 +13,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from mangum import Mangum
 
 from tasktracker.app import create_app
-from tasktracker.observability import logger
+from tasktracker import wiring
+from tasktracker.observability import logger, tracer
 
 TEXT_MIME_TYPES = ["application/json", "application/problem+json", "text/plain", "text/html"]
 
@@ -45,5 +46,9 @@ def add_content_length(event: dict[str, Any]) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if event.get("httpMethod") == "POST":
+        # In-flight idempotency records expire with this invocation's deadline.
+        wiring.services().idempotency.register_lambda_context(context)
     return _asgi_handler(add_content_length(event), context)

@@ -126,3 +126,24 @@ def test_cross_tenant_through_the_handler(invoke, key_id):
     r = invoke("delete_task", api_key_id=key_id + "x", path=f"/tasks/{task['taskId']}")
     assert r["statusCode"] == 404
     assert invoke("get_task", api_key_id=key_id, path=f"/tasks/{task['taskId']}")["statusCode"] == 200
+
+
+def test_emf_metrics_and_trace_annotations_per_request(invoke, key_id, capsys, monkeypatch):
+    from tasktracker import observability
+
+    annotations = []
+    monkeypatch.setattr(observability.tracer, "put_annotation", lambda k, v: annotations.append((k, v)))
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    capsys.readouterr()
+    assert invoke("create_task", api_key_id=key_id)["statusCode"] == 201
+    assert invoke("get_task", api_key_id=key_id, path="/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV")["statusCode"] == 404
+    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    requests = [b for b in blobs if "Requests" in b]
+    assert [(b["operation"], b["outcome"], b["Requests"]) for b in requests] == [
+        ("create_task", "success", [1.0]),
+        ("get_task", "client_error", [1.0]),
+    ]
+    namespace = requests[0]["_aws"]["CloudWatchMetrics"][0]
+    assert namespace["Namespace"] == "TaskTracker" and ["service", "operation", "outcome"] in namespace["Dimensions"]
+    assert any("Latency" in b for b in blobs)
+    assert ("operation", "create_task") in annotations and ("status", 404) in annotations
