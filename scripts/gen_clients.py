@@ -213,7 +213,7 @@ def main() -> int:
     ap.add_argument("--spec", type=Path, default=ROOT / "openapi.yaml")
     ap.add_argument("--check", action="store_true", help="compare with clients/ instead of writing it")
     args = ap.parse_args()
-    spec = args.spec.resolve()
+    spec = args.spec.absolute()
     if args.check:
         return check(spec)
     sdk_spec.write(spec, ROOT / "build" / "sdk-openapi.json")

@@ -223,7 +223,7 @@ def test_if_match_conflict_is_a_typed_error(client: Any) -> None:
         get_task,
         update_task,
     )
-    from tasktracker_client.models import Error, ErrorErrorCode, TaskCreate, TaskUpdate
+    from tasktracker_client.models import Error, TaskCreate, TaskUpdate
     from tasktracker_client.sdk import ApiError, etag, unwrap
 
     created = create_task.sync_detailed(client=client, body=TaskCreate(title="contended"))
@@ -235,7 +235,7 @@ def test_if_match_conflict_is_a_typed_error(client: Any) -> None:
     second = update_task.sync_detailed(task_id, client=client, body=TaskUpdate(title="second writer"), if_match=stale)
     assert second.status_code == 412
     assert isinstance(second.parsed, Error)  # typed without unwrap, too
-    assert second.parsed.error.code is ErrorErrorCode.PRECONDITION_FAILED
+    assert second.parsed.error.code == "PRECONDITION_FAILED"  # a StrEnum member of the generated model
     with pytest.raises(ApiError) as e:
         unwrap(second)
     assert (e.value.status_code, e.value.code) == (412, "PRECONDITION_FAILED")

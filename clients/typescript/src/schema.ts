@@ -82,6 +82,73 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tasks/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create up to 100 tasks in one call
+         * @description Not atomic as a whole: each task gets its own result, in request order. Tasks without a category are
+         *     written with BatchWriteItem (unprocessed items are retried with backoff; any still unprocessed get 503);
+         *     tasks of one category are written in one transaction together with that category's taskCount, so all
+         *     of them succeed or all get 422 UNKNOWN_CATEGORY. A body that fails validation creates nothing.
+         */
+        post: operations["batchCreateTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete, reopen or delete up to 100 tasks by id
+         * @description Not atomic as a whole: each id gets its own result (200 with the task, 204 for a delete, 404 for an id
+         *     that is not the caller's, 409 when a concurrent write kept changing it). The tasks are read in one
+         *     BatchGetItem and written in TransactWriteItems chunks (category counts updated in the same chunk);
+         *     a chunk that loses a race is redone task by task. Completing a completed task changes nothing.
+         */
+        post: operations["bulkUpdateTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/clear-completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete up to 100 of the caller's completed tasks
+         * @description Deletes completed tasks, oldest first is not guaranteed; `more` is true when completed tasks remain:
+         *     call again until it is false. Category counts are updated in the same transactions.
+         */
+        post: operations["clearCompletedTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -163,14 +230,39 @@ export interface components {
             items: components["schemas"]["Category"][];
             nextCursor: string | null;
         };
+        TaskBatchCreate: {
+            tasks: components["schemas"]["TaskCreate"][];
+        };
+        TaskBulkAction: {
+            /** @enum {string} */
+            action: "complete" | "reopen" | "delete";
+            taskIds: components["schemas"]["Id"][];
+        };
+        TaskBatchResult: {
+            results: components["schemas"]["TaskBatchItemResult"][];
+        };
+        TaskBatchItemResult: {
+            /** @description Position in the request. */
+            index: number;
+            /** @description What this item's own request would have answered (201, 200, 204, 404, 409, 422, 503). */
+            status: number;
+            taskId: string | null;
+            task: components["schemas"]["Task"] | null;
+            error: components["schemas"]["ErrorBody"] | null;
+        };
+        ClearCompletedResult: {
+            deleted: number;
+            more: boolean;
+        };
         Error: {
-            error: {
-                /** @enum {string} */
-                code: "VALIDATION_ERROR" | "INVALID_CURSOR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "TASK_NOT_FOUND" | "CATEGORY_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "CATEGORY_NOT_EMPTY" | "CATEGORY_NAME_TAKEN" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNKNOWN_CATEGORY" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
-                message: string;
-                details: components["schemas"]["ErrorDetail"][];
-                correlationId: string;
-            };
+            error: components["schemas"]["ErrorBody"];
+        };
+        ErrorBody: {
+            /** @enum {string} */
+            code: "VALIDATION_ERROR" | "INVALID_CURSOR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "TASK_NOT_FOUND" | "CATEGORY_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "CATEGORY_NOT_EMPTY" | "CATEGORY_NAME_TAKEN" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNKNOWN_CATEGORY" | "IDEMPOTENCY_KEY_REUSED" | "REQUEST_IN_PROGRESS" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
+            message: string;
+            details: components["schemas"]["ErrorDetail"][];
+            correlationId: string;
         };
         ErrorDetail: {
             /** @description Where the problem is, e.g. body.title or query.limit. */
@@ -206,7 +298,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description CATEGORY_NAME_TAKEN, CATEGORY_NOT_EMPTY or CONFLICT (a concurrent write; retry). */
+        /** @description CATEGORY_NAME_TAKEN, CATEGORY_NOT_EMPTY, CONFLICT (a concurrent write; retry) or REQUEST_IN_PROGRESS (a request with the same Idempotency-Key is still running; retry). */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -242,8 +334,17 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description UNKNOWN_CATEGORY, categoryId names no category of the caller's. */
+        /** @description UNKNOWN_CATEGORY, categoryId names no category of the caller's; or IDEMPOTENCY_KEY_REUSED. */
         UnknownCategory: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description IDEMPOTENCY_KEY_REUSED, this Idempotency-Key was used with another body. */
+        IdempotencyKeyReused: {
             headers: {
                 [name: string]: unknown;
             };
@@ -281,6 +382,8 @@ export interface components {
         Cursor: string;
         /** @description The ETag of the version this write expects; 412 PRECONDITION_FAILED when it is not current. */
         IfMatch: string;
+        /** @description Your unique key for this request (1..255 visible ASCII characters), kept 24 hours per user. The same key with the same body replays the first response; with another body it is 422 IDEMPOTENCY_KEY_REUSED; while the first is still running it is 409 REQUEST_IN_PROGRESS. */
+        IdempotencyKey: string;
         /** @description Your id for this request (1..128 of A-Z a-z 0-9 . _ : -), echoed back and logged. */
         CorrelationId: string;
     };
@@ -346,6 +449,8 @@ export interface operations {
             header?: {
                 /** @description Your id for this request (1..128 of A-Z a-z 0-9 . _ : -), echoed back and logged. */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Your unique key for this request (1..255 visible ASCII characters), kept 24 hours per user. The same key with the same body replays the first response; with another body it is 422 IDEMPOTENCY_KEY_REUSED; while the first is still running it is 409 REQUEST_IN_PROGRESS. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -370,6 +475,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnknownCategory"];
@@ -524,6 +630,8 @@ export interface operations {
             header?: {
                 /** @description Your id for this request (1..128 of A-Z a-z 0-9 . _ : -), echoed back and logged. */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Your unique key for this request (1..255 visible ASCII characters), kept 24 hours per user. The same key with the same body replays the first response; with another body it is 422 IDEMPOTENCY_KEY_REUSED; while the first is still running it is 409 REQUEST_IN_PROGRESS. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -551,6 +659,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -631,7 +740,10 @@ export interface operations {
     };
     deleteCategory: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `detach`: the category's tasks lose their category first (each task's version is bumped), then the category is deleted. Without it, a category with tasks is 409 CATEGORY_NOT_EMPTY. */
+                cascade?: "detach";
+            };
             header?: {
                 /** @description Your id for this request (1..128 of A-Z a-z 0-9 . _ : -), echoed back and logged. */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
@@ -658,6 +770,114 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    batchCreateTasks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request (1..128 of A-Z a-z 0-9 . _ : -), echoed back and logged. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Your unique key for this request (1..255 visible ASCII characters), kept 24 hours per user. The same key with the same body replays the first response; with another body it is 422 IDEMPOTENCY_KEY_REUSED; while the first is still running it is 409 REQUEST_IN_PROGRESS. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskBatchCreate"];
+            };
+        };
+        responses: {
+            /** @description One result per task, in request order. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskBatchResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    bulkUpdateTasks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request (1..128 of A-Z a-z 0-9 . _ : -), echoed back and logged. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Your unique key for this request (1..255 visible ASCII characters), kept 24 hours per user. The same key with the same body replays the first response; with another body it is 422 IDEMPOTENCY_KEY_REUSED; while the first is still running it is 409 REQUEST_IN_PROGRESS. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskBulkAction"];
+            };
+        };
+        responses: {
+            /** @description One result per id, in request order. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskBatchResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    clearCompletedTasks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request (1..128 of A-Z a-z 0-9 . _ : -), echoed back and logged. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Your unique key for this request (1..255 visible ASCII characters), kept 24 hours per user. The same key with the same body replays the first response; with another body it is 422 IDEMPOTENCY_KEY_REUSED; while the first is still running it is 409 REQUEST_IN_PROGRESS. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many were deleted, and whether more remain. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearCompletedResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

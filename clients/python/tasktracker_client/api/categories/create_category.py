@@ -15,10 +15,14 @@ def _get_kwargs(
     *,
     body: CategoryCreate,
     x_correlation_id: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(x_correlation_id, Unset):
         headers["X-Correlation-Id"] = x_correlation_id
+
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -64,6 +68,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_415
 
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
     if response.status_code == 500:
         response_500 = Error.from_dict(response.json())
 
@@ -94,11 +103,13 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: CategoryCreate,
     x_correlation_id: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Category | Error]:
     """Create a category
 
     Args:
         x_correlation_id (str | Unset):
+        idempotency_key (str | Unset):
         body (CategoryCreate): A new category; its name must be unique for the caller, ignoring
             case.
 
@@ -113,6 +124,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         body=body,
         x_correlation_id=x_correlation_id,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -127,11 +139,13 @@ def sync(
     client: AuthenticatedClient,
     body: CategoryCreate,
     x_correlation_id: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Category | Error | None:
     """Create a category
 
     Args:
         x_correlation_id (str | Unset):
+        idempotency_key (str | Unset):
         body (CategoryCreate): A new category; its name must be unique for the caller, ignoring
             case.
 
@@ -147,6 +161,7 @@ def sync(
         client=client,
         body=body,
         x_correlation_id=x_correlation_id,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -155,11 +170,13 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: CategoryCreate,
     x_correlation_id: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Category | Error]:
     """Create a category
 
     Args:
         x_correlation_id (str | Unset):
+        idempotency_key (str | Unset):
         body (CategoryCreate): A new category; its name must be unique for the caller, ignoring
             case.
 
@@ -174,6 +191,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         body=body,
         x_correlation_id=x_correlation_id,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -186,11 +204,13 @@ async def asyncio(
     client: AuthenticatedClient,
     body: CategoryCreate,
     x_correlation_id: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Category | Error | None:
     """Create a category
 
     Args:
         x_correlation_id (str | Unset):
+        idempotency_key (str | Unset):
         body (CategoryCreate): A new category; its name must be unique for the caller, ignoring
             case.
 
@@ -207,5 +227,6 @@ async def asyncio(
             client=client,
             body=body,
             x_correlation_id=x_correlation_id,
+            idempotency_key=idempotency_key,
         )
     ).parsed

@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.delete_category_cascade import DeleteCategoryCascade
 from ...models.error import Error
 from ...types import UNSET, Response, Unset
 
@@ -13,6 +14,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     category_id: str,
     *,
+    cascade: DeleteCategoryCascade | Unset = UNSET,
     x_correlation_id: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -23,11 +25,22 @@ def _get_kwargs(
     if not isinstance(if_match, Unset):
         headers["If-Match"] = if_match
 
+    params: dict[str, Any] = {}
+
+    json_cascade: str | Unset = UNSET
+    if not isinstance(cascade, Unset):
+        json_cascade = cascade.value
+
+    params["cascade"] = json_cascade
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/categories/{category_id}".format(
             category_id=quote(str(category_id), safe=""),
         ),
+        "params": params,
     }
 
     _kwargs["headers"] = headers
@@ -93,6 +106,7 @@ def sync_detailed(
     category_id: str,
     *,
     client: AuthenticatedClient,
+    cascade: DeleteCategoryCascade | Unset = UNSET,
     x_correlation_id: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
 ) -> Response[Any | Error]:
@@ -100,6 +114,7 @@ def sync_detailed(
 
     Args:
         category_id (str): A time-ordered id (ULID, Crockford base32).
+        cascade (DeleteCategoryCascade | Unset):
         x_correlation_id (str | Unset):
         if_match (str | Unset):
 
@@ -113,6 +128,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         category_id=category_id,
+        cascade=cascade,
         x_correlation_id=x_correlation_id,
         if_match=if_match,
     )
@@ -128,6 +144,7 @@ def sync(
     category_id: str,
     *,
     client: AuthenticatedClient,
+    cascade: DeleteCategoryCascade | Unset = UNSET,
     x_correlation_id: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
 ) -> Any | Error | None:
@@ -135,6 +152,7 @@ def sync(
 
     Args:
         category_id (str): A time-ordered id (ULID, Crockford base32).
+        cascade (DeleteCategoryCascade | Unset):
         x_correlation_id (str | Unset):
         if_match (str | Unset):
 
@@ -149,6 +167,7 @@ def sync(
     return sync_detailed(
         category_id=category_id,
         client=client,
+        cascade=cascade,
         x_correlation_id=x_correlation_id,
         if_match=if_match,
     ).parsed
@@ -158,6 +177,7 @@ async def asyncio_detailed(
     category_id: str,
     *,
     client: AuthenticatedClient,
+    cascade: DeleteCategoryCascade | Unset = UNSET,
     x_correlation_id: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
 ) -> Response[Any | Error]:
@@ -165,6 +185,7 @@ async def asyncio_detailed(
 
     Args:
         category_id (str): A time-ordered id (ULID, Crockford base32).
+        cascade (DeleteCategoryCascade | Unset):
         x_correlation_id (str | Unset):
         if_match (str | Unset):
 
@@ -178,6 +199,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         category_id=category_id,
+        cascade=cascade,
         x_correlation_id=x_correlation_id,
         if_match=if_match,
     )
@@ -191,6 +213,7 @@ async def asyncio(
     category_id: str,
     *,
     client: AuthenticatedClient,
+    cascade: DeleteCategoryCascade | Unset = UNSET,
     x_correlation_id: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
 ) -> Any | Error | None:
@@ -198,6 +221,7 @@ async def asyncio(
 
     Args:
         category_id (str): A time-ordered id (ULID, Crockford base32).
+        cascade (DeleteCategoryCascade | Unset):
         x_correlation_id (str | Unset):
         if_match (str | Unset):
 
@@ -213,6 +237,7 @@ async def asyncio(
         await asyncio_detailed(
             category_id=category_id,
             client=client,
+            cascade=cascade,
             x_correlation_id=x_correlation_id,
             if_match=if_match,
         )

@@ -15,10 +15,14 @@ def _get_kwargs(
     *,
     body: TaskCreate,
     x_correlation_id: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(x_correlation_id, Unset):
         headers["X-Correlation-Id"] = x_correlation_id
+
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -48,6 +52,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_401 = Error.from_dict(response.json())
 
         return response_401
+
+    if response.status_code == 409:
+        response_409 = Error.from_dict(response.json())
+
+        return response_409
 
     if response.status_code == 413:
         response_413 = Error.from_dict(response.json())
@@ -94,11 +103,13 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: TaskCreate,
     x_correlation_id: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | Task]:
     """Create a task
 
     Args:
         x_correlation_id (str | Unset):
+        idempotency_key (str | Unset):
         body (TaskCreate): A new task. priority is medium and completed is false when omitted.
 
     Raises:
@@ -112,6 +123,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         body=body,
         x_correlation_id=x_correlation_id,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -126,11 +138,13 @@ def sync(
     client: AuthenticatedClient,
     body: TaskCreate,
     x_correlation_id: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | Task | None:
     """Create a task
 
     Args:
         x_correlation_id (str | Unset):
+        idempotency_key (str | Unset):
         body (TaskCreate): A new task. priority is medium and completed is false when omitted.
 
     Raises:
@@ -145,6 +159,7 @@ def sync(
         client=client,
         body=body,
         x_correlation_id=x_correlation_id,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -153,11 +168,13 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: TaskCreate,
     x_correlation_id: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | Task]:
     """Create a task
 
     Args:
         x_correlation_id (str | Unset):
+        idempotency_key (str | Unset):
         body (TaskCreate): A new task. priority is medium and completed is false when omitted.
 
     Raises:
@@ -171,6 +188,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         body=body,
         x_correlation_id=x_correlation_id,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -183,11 +201,13 @@ async def asyncio(
     client: AuthenticatedClient,
     body: TaskCreate,
     x_correlation_id: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | Task | None:
     """Create a task
 
     Args:
         x_correlation_id (str | Unset):
+        idempotency_key (str | Unset):
         body (TaskCreate): A new task. priority is medium and completed is false when omitted.
 
     Raises:
@@ -203,5 +223,6 @@ async def asyncio(
             client=client,
             body=body,
             x_correlation_id=x_correlation_id,
+            idempotency_key=idempotency_key,
         )
     ).parsed

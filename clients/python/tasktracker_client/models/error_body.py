@@ -6,26 +6,26 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.error_error_code import ErrorErrorCode
+from ..models.error_body_code import ErrorBodyCode
 
 if TYPE_CHECKING:
     from ..models.error_detail import ErrorDetail
 
 
-T = TypeVar("T", bound="ErrorError")
+T = TypeVar("T", bound="ErrorBody")
 
 
 @_attrs_define
-class ErrorError:
+class ErrorBody:
     """
     Attributes:
-        code (ErrorErrorCode):
+        code (ErrorBodyCode):
         message (str):
         details (list[ErrorDetail]):
         correlation_id (str):
     """
 
-    code: ErrorErrorCode
+    code: ErrorBodyCode
     message: str
     details: list[ErrorDetail]
     correlation_id: str
@@ -61,7 +61,7 @@ class ErrorError:
         from ..models.error_detail import ErrorDetail  # noqa: PLC0415
 
         d = dict(src_dict)
-        code = ErrorErrorCode(d.pop("code"))
+        code = ErrorBodyCode(d.pop("code"))
 
         message = d.pop("message")
 
@@ -74,15 +74,15 @@ class ErrorError:
 
         correlation_id = d.pop("correlationId")
 
-        error_error = cls(
+        error_body = cls(
             code=code,
             message=message,
             details=details,
             correlation_id=correlation_id,
         )
 
-        error_error.additional_properties = d
-        return error_error
+        error_body.additional_properties = d
+        return error_body
 
     @property
     def additional_keys(self) -> list[str]:

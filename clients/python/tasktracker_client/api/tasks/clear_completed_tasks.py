@@ -1,0 +1,216 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.clear_completed_result import ClearCompletedResult
+from ...models.error import Error
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    x_correlation_id: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(x_correlation_id, Unset):
+        headers["X-Correlation-Id"] = x_correlation_id
+
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/tasks/clear-completed",
+    }
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ClearCompletedResult | Error | None:
+    if response.status_code == 200:
+        response_200 = ClearCompletedResult.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 409:
+        response_409 = Error.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 500:
+        response_500 = Error.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Error.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ClearCompletedResult | Error]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    x_correlation_id: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[ClearCompletedResult | Error]:
+    """Delete up to 100 of the caller's completed tasks
+
+     Deletes completed tasks, oldest first is not guaranteed; `more` is true when completed tasks remain:
+    call again until it is false. Category counts are updated in the same transactions.
+
+    Args:
+        x_correlation_id (str | Unset):
+        idempotency_key (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ClearCompletedResult | Error]
+    """
+
+    kwargs = _get_kwargs(
+        x_correlation_id=x_correlation_id,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    x_correlation_id: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> ClearCompletedResult | Error | None:
+    """Delete up to 100 of the caller's completed tasks
+
+     Deletes completed tasks, oldest first is not guaranteed; `more` is true when completed tasks remain:
+    call again until it is false. Category counts are updated in the same transactions.
+
+    Args:
+        x_correlation_id (str | Unset):
+        idempotency_key (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ClearCompletedResult | Error
+    """
+
+    return sync_detailed(
+        client=client,
+        x_correlation_id=x_correlation_id,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    x_correlation_id: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[ClearCompletedResult | Error]:
+    """Delete up to 100 of the caller's completed tasks
+
+     Deletes completed tasks, oldest first is not guaranteed; `more` is true when completed tasks remain:
+    call again until it is false. Category counts are updated in the same transactions.
+
+    Args:
+        x_correlation_id (str | Unset):
+        idempotency_key (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ClearCompletedResult | Error]
+    """
+
+    kwargs = _get_kwargs(
+        x_correlation_id=x_correlation_id,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    x_correlation_id: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> ClearCompletedResult | Error | None:
+    """Delete up to 100 of the caller's completed tasks
+
+     Deletes completed tasks, oldest first is not guaranteed; `more` is true when completed tasks remain:
+    call again until it is false. Category counts are updated in the same transactions.
+
+    Args:
+        x_correlation_id (str | Unset):
+        idempotency_key (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ClearCompletedResult | Error
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            x_correlation_id=x_correlation_id,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed
