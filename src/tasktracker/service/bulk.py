@@ -7,7 +7,12 @@ from typing import Any
 from tasktracker import errors
 from tasktracker.service.common import now_iso, run_read
 from tasktracker.service.tasks import TaskService
-from tasktracker.store.errors import CategoryMissing, StoreError, StoreUnavailable, WriteConflict
+from tasktracker.store.errors import (
+    CategoryMissing,
+    StoreError,
+    StoreUnavailable,
+    WriteConflict,
+)
 
 MAX_TRANSACTION_ITEMS = 100
 WRITE_ATTEMPTS = 3
@@ -15,7 +20,13 @@ ACTIONS = {"complete": {"completed": True}, "reopen": {"completed": False}, "del
 
 
 def _ok(index: int, status: int, task: dict[str, Any] | None, task_id: str | None = None) -> dict[str, Any]:
-    return {"index": index, "status": status, "taskId": task_id or (task or {}).get("taskId"), "task": task, "error": None}
+    return {
+        "index": index,
+        "status": status,
+        "taskId": task_id or (task or {}).get("taskId"),
+        "task": task,
+        "error": None,
+    }
 
 
 def _failed(index: int, error: errors.ApiError, task_id: str | None = None) -> dict[str, Any]:
@@ -54,7 +65,7 @@ class BulkService:
             for start in range(0, len(indexes), MAX_TRANSACTION_ITEMS - 1):
                 chunk = indexes[start : start + MAX_TRANSACTION_ITEMS - 1]
                 error = self._retry(
-                    lambda chunk=chunk: self.store.create_tasks_in_category(
+                    lambda chunk=chunk, category_id=category_id: self.store.create_tasks_in_category(
                         user_id, category_id, [built[i] for i in chunk], now
                     ),
                     category_id,
@@ -63,7 +74,10 @@ class BulkService:
                     results[i] = _failed(i, error) if error else _ok(i, 201, built[i])
         return [r for r in results if r is not None]
 
-    def bulk_action(self, user_id: str, action: str, task_ids: list[str]) -> list[dict[str, Any]]:
+    def bulk_action(
+        self, user_id: str, action: str, task_ids: list[str], only_if: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """only_if: act only on tasks that (still) have these values; the others are left alone (409)."""
         changes = ACTIONS[action]
         current = run_read(lambda: self.store.get_tasks(user_id, task_ids))
         results: list[dict[str, Any] | None] = [None] * len(task_ids)
@@ -72,6 +86,8 @@ class BulkService:
             task = current.get(task_id)
             if task is None:
                 results[i] = _failed(i, errors.task_not_found(task_id), task_id)
+            elif only_if and any(task.get(k) != v for k, v in only_if.items()):
+                results[i] = _failed(i, errors.conflict("The task changed meanwhile; it was left as it is."), task_id)
             elif changes is not None and all(task.get(k) == v for k, v in changes.items()):
                 results[i] = _ok(i, 200, task)  # already so: nothing to write
             else:
@@ -84,7 +100,8 @@ class BulkService:
             except (WriteConflict, StoreUnavailable):
                 # A concurrent change (or a throttle) cancelled the chunk: redo it item by item for exact answers.
                 for i, task in chunk:
-                    results[i] = self._one(i, user_id, task["taskId"], changes)
+                    # With only_if, the task must still be the version checked above (else 412: left alone).
+                    results[i] = self._one(i, user_id, task["taskId"], changes, task["version"] if only_if else None)
                 continue
             for i, task in chunk:
                 if changes is None:
@@ -95,16 +112,26 @@ class BulkService:
 
     def clear_completed(self, user_id: str) -> tuple[int, bool]:
         completed, next_key = run_read(lambda: self.store.query_tasks(user_id, limit=100, completed=True))
-        results = self.bulk_action(user_id, "delete", [t["taskId"] for t in completed]) if completed else []
+        # Only tasks still completed: one reopened meanwhile must survive "clear completed".
+        ids = [t["taskId"] for t in completed]
+        results = self.bulk_action(user_id, "delete", ids, only_if={"completed": True}) if completed else []
         deleted = sum(1 for r in results if r["status"] == 204)
         return deleted, next_key is not None or deleted < len(completed)
 
-    def _one(self, index: int, user_id: str, task_id: str, changes: dict[str, Any] | None) -> dict[str, Any]:
+    def _one(
+        self,
+        index: int,
+        user_id: str,
+        task_id: str,
+        changes: dict[str, Any] | None,
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        if_match = f'"{expected_version}"' if expected_version is not None else None
         try:
             if changes is None:
-                self.tasks.delete(user_id, task_id, None)
+                self.tasks.delete(user_id, task_id, if_match)
                 return _ok(index, 204, None, task_id)
-            return _ok(index, 200, self.tasks.update(user_id, task_id, changes, None))
+            return _ok(index, 200, self.tasks.update(user_id, task_id, changes, if_match))
         except errors.ApiError as e:
             return _failed(index, e, task_id)
 
