@@ -6,7 +6,7 @@ PY := .venv/bin/python
 PORT ?= 3000
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-fast lint clean
+.PHONY: install run test test-fast lint clean sam-cli checkov iac-pins build deploy destroy iac-test
 
 # uv lives in its own small venv so `uv sync` (which makes .venv exactly the lock file) never removes it.
 $(UV):
@@ -35,3 +35,43 @@ clean:
 .PHONY: clients
 clients: install  ## regenerate clients/python and clients/typescript from openapi.yaml (commit the result)
 	$(PY) scripts/gen_clients.py
+
+# ---------------------------------------------------------------- AWS deployment (README: "Deploying to AWS")
+# sam-cli and checkov live in their own venvs under .local/ (scripts/requirements/README.md says why).
+STAGE ?= dev
+ARCH ?= arm64
+SAM := .local/sam/bin/sam
+CHECKOV := .local/checkov/bin/checkov
+export SAM_CLI_TELEMETRY := 0
+
+$(SAM): scripts/requirements/sam-cli.txt | $(UV)
+	rm -rf .local/sam
+	$(UV) venv --quiet --python python3 .local/sam
+	VIRTUAL_ENV=.local/sam $(UV) pip install --quiet --require-hashes -r scripts/requirements/sam-cli.txt
+
+$(CHECKOV): scripts/requirements/checkov.txt | $(UV)
+	rm -rf .local/checkov
+	$(UV) venv --quiet --python python3 .local/checkov
+	VIRTUAL_ENV=.local/checkov $(UV) pip install --quiet --require-hashes -r scripts/requirements/checkov.txt
+
+sam-cli: $(SAM)  ## aws-sam-cli in .local/sam
+checkov: $(CHECKOV)  ## checkov in .local/checkov
+
+iac-pins: $(UV)  ## re-pin the tool venvs after editing scripts/requirements/*.in
+	$(UV) pip compile scripts/requirements/sam-cli.in --python python3 --generate-hashes --quiet \
+	  --custom-compile-command "make iac-pins" -o scripts/requirements/sam-cli.txt
+	$(UV) pip compile scripts/requirements/checkov.in --python python3 --generate-hashes --quiet \
+	  --custom-compile-command "make iac-pins" -o scripts/requirements/checkov.txt
+
+build: install $(SAM)  ## sam build into .aws-sam/ (ARCH=arm64|x86_64): layer, functions, build/gateway/openapi.json
+	$(PY) scripts/gateway_spec.py
+	ARCHITECTURE=$(ARCH) $(SAM) build --template-file template.yaml --parameter-overrides Architecture=$(ARCH)
+
+deploy: install $(SAM)  ## build and deploy STAGE=dev|prod to the AWS account of your credentials
+	ARCH=$(ARCH) scripts/deploy.sh $(STAGE)
+
+destroy: install $(SAM)  ## delete the STAGE=dev|prod stack (prod keeps its tables)
+	scripts/destroy.sh $(STAGE)
+
+iac-test: install  ## the offline proofs of the deployment (tests/iac)
+	$(PY) -m pytest tests/iac $(PYTEST_ARGS)

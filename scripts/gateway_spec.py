@@ -113,6 +113,7 @@ def _walk(node: Any) -> None:
     if "schema" in node or "content" in node:
         node.pop("example", None)
         node.pop("examples", None)
+        node.pop("links", None)
     for key, value in node.items():
         if key == "schema":
             _schema(value)
@@ -201,6 +202,7 @@ def derive(spec: dict[str, Any], allow_headers: list[str], expose_headers: list[
         # Connexion's operationIds are Python paths; the gateway keeps them as operation names (harmless).
     components = doc.get("components", {})
     components.pop("examples", None)
+    components.pop("links", None)  # OpenAPI links guide clients (stateful tests); the gateway has no use for them
     for schema in components.get("schemas", {}).values():
         _schema(schema)
     for key, section in components.items():
