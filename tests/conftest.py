@@ -8,8 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import boto3
 import httpx
@@ -77,9 +78,22 @@ def server_url(dynamodb_endpoint: str, key_pool: KeyPool, tmp_path_factory: pyte
     log = open(data_dir / "server.log", "w")
     env = {**os.environ, "TASKTRACKER_API_KEYS": key_pool.env(), "TASKTRACKER_VALIDATE_RESPONSES": "true"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tasktracker.cli", "serve", "--port", str(port), "--data-dir", str(data_dir),
-         "--dynamodb-endpoint", dynamodb_endpoint],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "tasktracker.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+            "--dynamodb-endpoint",
+            dynamodb_endpoint,
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -110,7 +124,9 @@ class User:
         return getattr(self.http, name)
 
     def new_category(self, name: str | None = None, **extra: Any) -> dict[str, Any]:
-        r = self.http.post("/categories", json={"name": name or f"cat-{secrets.token_hex(4)}", "color": "#112233", **extra})
+        r = self.http.post(
+            "/categories", json={"name": name or f"cat-{secrets.token_hex(4)}", "color": "#112233", **extra}
+        )
         assert r.status_code == 201, r.text
         return r.json()
 

@@ -71,9 +71,7 @@ def _pick_correlation_id(header: str | None, event: dict[str, Any] | None) -> st
 
 def _error_response(status: int, code: str, message: str, details=None, headers=None) -> ConnexionResponse:
     body = json.dumps(envelope(code, message, correlation_id(), details))
-    return ConnexionResponse(
-        status_code=status, mimetype="application/json", body=body.encode(), headers=headers or {}
-    )
+    return ConnexionResponse(status_code=status, mimetype="application/json", body=body.encode(), headers=headers or {})
 
 
 async def _on_api_error(_request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-
 # The HTTP status of each code lives here, so the service below the api layer only names codes.
 STATUS_BY_CODE = {
     "VALIDATION_ERROR": 400,
@@ -67,7 +66,8 @@ def category_not_found(category_id: str) -> ApiError:
 
 
 def unknown_category(category_id: str) -> ApiError:
-    return ApiError("UNKNOWN_CATEGORY",
+    return ApiError(
+        "UNKNOWN_CATEGORY",
         f"Category {category_id} does not exist.",
         [{"field": "body.categoryId", "message": "names no category of yours"}],
     )
@@ -83,7 +83,8 @@ def conflict(message: str = "A concurrent write changed this item; retry.") -> A
 
 
 def service_unavailable(retry_after: int = 1) -> ApiError:
-    return ApiError("SERVICE_UNAVAILABLE",
+    return ApiError(
+        "SERVICE_UNAVAILABLE",
         "Storage is busy or unreachable; retry later.",
         headers={"Retry-After": str(retry_after)},
     )

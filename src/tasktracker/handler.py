@@ -12,8 +12,8 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from mangum import Mangum
 
-from tasktracker.app import create_app
 from tasktracker import wiring
+from tasktracker.app import create_app
 from tasktracker.observability import logger, tracer
 
 TEXT_MIME_TYPES = ["application/json", "application/problem+json", "text/plain", "text/html"]

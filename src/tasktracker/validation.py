@@ -7,7 +7,11 @@ import typing as t
 
 from connexion.datastructures import MediaTypeDict
 from connexion.json_schema import Draft4RequestValidator
-from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
+from connexion.validators import (
+    VALIDATOR_MAP,
+    JSONRequestBodyValidator,
+    ParameterValidator,
+)
 from jsonschema import Draft4Validator, ValidationError
 
 from tasktracker import errors
@@ -43,11 +47,17 @@ class EnvelopeJSONBodyValidator(JSONRequestBodyValidator):
         try:
             return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
         except UnicodeDecodeError:
-            raise errors.validation_error("The body is not valid UTF-8.", [{"field": "body", "message": "not UTF-8"}])
+            raise errors.validation_error(
+                "The body is not valid UTF-8.", [{"field": "body", "message": "not UTF-8"}]
+            ) from None
         except (json.JSONDecodeError, ValueError) as e:
-            raise errors.validation_error("The body is not valid JSON.", [{"field": "body", "message": str(e)[:200]}])
+            raise errors.validation_error(
+                "The body is not valid JSON.", [{"field": "body", "message": str(e)[:200]}]
+            ) from None
         except RecursionError:
-            raise errors.validation_error("The body is nested too deeply.", [{"field": "body", "message": "too deep"}])
+            raise errors.validation_error(
+                "The body is nested too deeply.", [{"field": "body", "message": "too deep"}]
+            ) from None
 
     def _validate(self, body: t.Any) -> None:
         if body is None:

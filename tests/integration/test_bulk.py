@@ -30,7 +30,10 @@ def test_batch_create_mixed_results_in_order(alice, ddb, snapshot):
 
 def test_batch_create_100_and_validation_creates_nothing(alice, snapshot):
     cat = alice.new_category()
-    r = alice.post("/tasks/batch", json={"tasks": [{"title": f"t{i}", "categoryId": cat["categoryId"] if i % 2 else None} for i in range(100)]})
+    r = alice.post(
+        "/tasks/batch",
+        json={"tasks": [{"title": f"t{i}", "categoryId": cat["categoryId"] if i % 2 else None} for i in range(100)]},
+    )
     assert r.status_code == 200 and all(x["status"] == 201 for x in r.json()["results"])
     assert alice.get(f"/categories/{cat['categoryId']}").json()["taskCount"] == 50
     before = snapshot(alice.id)
@@ -65,7 +68,12 @@ def test_bulk_complete_reopen_delete(alice, bob, ddb):
 
 def test_clear_completed(alice, ddb):
     cat = alice.new_category()
-    alice.post("/tasks/batch", json={"tasks": [{"title": f"t{i}", "completed": i % 3 == 0, "categoryId": cat["categoryId"]} for i in range(30)]})
+    alice.post(
+        "/tasks/batch",
+        json={
+            "tasks": [{"title": f"t{i}", "completed": i % 3 == 0, "categoryId": cat["categoryId"]} for i in range(30)]
+        },
+    )
     r = alice.post("/tasks/clear-completed")
     assert r.status_code == 200 and r.json() == {"deleted": 10, "more": False}
     assert alice.get("/tasks", params={"completed": "true"}).json()["items"] == []
@@ -76,16 +84,29 @@ def test_delete_category_with_cascade_detach(alice, ddb):
     cat = alice.new_category()
     other = alice.new_category()
     for batch in range(2):  # 120 tasks: more than one detach transaction (99 each)
-        r = alice.post("/tasks/batch", json={"tasks": [{"title": f"t{batch}-{i}", "categoryId": cat["categoryId"]} for i in range(60)]})
+        r = alice.post(
+            "/tasks/batch",
+            json={"tasks": [{"title": f"t{batch}-{i}", "categoryId": cat["categoryId"]} for i in range(60)]},
+        )
         assert all(x["status"] == 201 for x in r.json()["results"])
     keep = alice.new_task(categoryId=other["categoryId"])
     assert alice.delete(f"/categories/{cat['categoryId']}").status_code == 409
-    assert alice.delete(f"/categories/{cat['categoryId']}", params={"cascade": "detach"}, headers={"If-Match": '"9"'}).status_code == 412
+    assert (
+        alice.delete(
+            f"/categories/{cat['categoryId']}", params={"cascade": "detach"}, headers={"If-Match": '"9"'}
+        ).status_code
+        == 412
+    )
     r = alice.delete(f"/categories/{cat['categoryId']}", params={"cascade": "detach"})
     assert r.status_code == 204
     assert alice.get(f"/categories/{cat['categoryId']}").status_code == 404
     assert count_in(ddb, alice.id, cat["categoryId"]) == 0
-    tasks = [t for t in ddb.query(TableName="Tasks", KeyConditionExpression="userId = :u", ExpressionAttributeValues={":u": {"S": alice.id}})["Items"]]
+    tasks = [
+        t
+        for t in ddb.query(
+            TableName="Tasks", KeyConditionExpression="userId = :u", ExpressionAttributeValues={":u": {"S": alice.id}}
+        )["Items"]
+    ]
     assert len(tasks) == 121
     detached = [t for t in tasks if t["taskId"]["S"] != keep["taskId"]]
     assert all("categoryId" not in t and t["version"]["N"] == "2" for t in detached)

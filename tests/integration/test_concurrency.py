@@ -65,7 +65,7 @@ def test_same_if_match_one_wins_one_gets_412(alice):
         task = alice.new_task()
         start = threading.Barrier(2)
 
-        def write(title):
+        def write(title, start=start, task=task):
             start.wait()
             return alice.put(f"/tasks/{task['taskId']}", json={"title": title}, headers={"If-Match": '"1"'})
 
@@ -99,7 +99,7 @@ def test_delete_category_racing_task_creation(alice, ddb):
         cat = alice.new_category()["categoryId"]
         start = threading.Barrier(6)
 
-        def work(i):
+        def work(i, start=start, cat=cat):
             start.wait()
             if i == 0:
                 return alice.delete(f"/categories/{cat}").status_code

@@ -42,7 +42,9 @@ def unchanged(seeded, alice, snapshot):
 
 
 def test_validation_error_names_every_bad_field(alice, seeded, snapshot):
-    r = alice.post("/tasks", json={"title": "", "priority": "urgent", "completed": "yes", "dueDate": "tomorrow", "taskId": "x"})
+    r = alice.post(
+        "/tasks", json={"title": "", "priority": "urgent", "completed": "yes", "dueDate": "tomorrow", "taskId": "x"}
+    )
     err = assert_error(r, 400, "VALIDATION_ERROR")
     assert {"body.title", "body.priority", "body.completed", "body.dueDate", "body.taskId"} <= fields(err)
     unchanged(seeded, alice, snapshot)
@@ -185,9 +187,13 @@ def test_precondition_failed(alice, seeded, snapshot):
 
 def test_payload_too_large(alice, seeded, snapshot):
     big = json.dumps({"title": "t", "description": "x" * (MAX_BODY_BYTES + 10)})
-    assert_error(alice.post("/tasks", content=big, headers={"Content-Type": "application/json"}), 413, "PAYLOAD_TOO_LARGE")
+    assert_error(
+        alice.post("/tasks", content=big, headers={"Content-Type": "application/json"}), 413, "PAYLOAD_TOO_LARGE"
+    )
     one_mb = b'{"title": "' + b"a" * 1_000_000 + b'"}'
-    assert_error(alice.post("/tasks", content=one_mb, headers={"Content-Type": "application/json"}), 413, "PAYLOAD_TOO_LARGE")
+    assert_error(
+        alice.post("/tasks", content=one_mb, headers={"Content-Type": "application/json"}), 413, "PAYLOAD_TOO_LARGE"
+    )
 
     def chunks():  # no Content-Length: counted as it arrives
         yield b'{"title": "'
@@ -203,7 +209,9 @@ def test_payload_too_large(alice, seeded, snapshot):
 def test_unsupported_media_type(alice, seeded, snapshot):
     r = alice.post("/tasks", content=b"title=x", headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert_error(r, 415, "UNSUPPORTED_MEDIA_TYPE")
-    assert_error(alice.post("/tasks", content=b"x", headers={"Content-Type": "text/plain"}), 415, "UNSUPPORTED_MEDIA_TYPE")
+    assert_error(
+        alice.post("/tasks", content=b"x", headers={"Content-Type": "text/plain"}), 415, "UNSUPPORTED_MEDIA_TYPE"
+    )
     unchanged(seeded, alice, snapshot)
 
 
@@ -233,7 +241,11 @@ def test_cors_on_success_error_and_preflight(alice, server_url):
     for path in ("/tasks", f"/tasks/{MISSING_ID}", "/categories", f"/categories/{MISSING_ID}"):
         r = httpx.options(
             server_url + path,
-            headers={**origin, "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "x-api-key,if-match,x-correlation-id"},
+            headers={
+                **origin,
+                "Access-Control-Request-Method": "PUT",
+                "Access-Control-Request-Headers": "x-api-key,if-match,x-correlation-id",
+            },
         )
         assert r.status_code == 200, path
         assert r.headers["Access-Control-Allow-Origin"] == "*"

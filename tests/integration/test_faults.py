@@ -124,7 +124,9 @@ def test_transaction_throttled_is_503(app_with_client, snapshot):
     client.meta.events.register(
         "before-send.dynamodb.TransactWriteItems",
         dynamodb_error(
-            400, "TransactionCanceledException", "cancelled",
+            400,
+            "TransactionCanceledException",
+            "cancelled",
             CancellationReasons=[{"Code": "ThrottlingError"}, {"Code": "None"}],
         ),
     )

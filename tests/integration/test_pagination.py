@@ -32,7 +32,11 @@ def seed_tasks(ddb, user_id: str, count: int, special_every: int, category_id: s
         items.append({"PutRequest": {"Item": to_item(item)}})
         if is_special:
             special.append(task_id)
-    for batch in itertools.batched(items, 25) if hasattr(itertools, "batched") else (items[i : i + 25] for i in range(0, len(items), 25)):
+    for batch in (
+        itertools.batched(items, 25)
+        if hasattr(itertools, "batched")
+        else (items[i : i + 25] for i in range(0, len(items), 25))
+    ):
         resp = ddb.batch_write_item(RequestItems={"Tasks": list(batch)})
         while resp.get("UnprocessedItems"):
             resp = ddb.batch_write_item(RequestItems=resp["UnprocessedItems"])

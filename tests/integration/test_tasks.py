@@ -115,7 +115,10 @@ def test_move_between_categories_and_clear(alice):
     t = alice.new_task(categoryId=c1["categoryId"])
     r = alice.put(f"/tasks/{t['taskId']}", json={"categoryId": c2["categoryId"]})
     assert r.status_code == 200 and r.json()["categoryId"] == c2["categoryId"] and r.json()["version"] == 2
-    counts = lambda: [alice.get(f"/categories/{c['categoryId']}").json()["taskCount"] for c in (c1, c2)]  # noqa: E731
+
+    def counts():
+        return [alice.get(f"/categories/{c['categoryId']}").json()["taskCount"] for c in (c1, c2)]
+
     assert counts() == [0, 1]
     r = alice.put(f"/tasks/{t['taskId']}", json={"categoryId": None})
     assert r.status_code == 200 and r.json()["categoryId"] is None

@@ -51,7 +51,9 @@ def make_event(
     if raw_body is None and body is not None:
         raw_body = json.dumps(body).encode()
     if raw_body is not None:
-        event["body"] = base64.b64encode(raw_body).decode() if base64_body else raw_body.decode("utf-8", "surrogateescape")
+        event["body"] = (
+            base64.b64encode(raw_body).decode() if base64_body else raw_body.decode("utf-8", "surrogateescape")
+        )
         event["isBase64Encoded"] = base64_body
     if query is not None:
         event["multiValueQueryStringParameters"] = query or None

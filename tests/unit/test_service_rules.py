@@ -30,7 +30,17 @@ def test_datetimes_normalise_to_utc_millis(value, expected):
     assert normalize_datetime(value, "body.dueDate") == expected
 
 
-@pytest.mark.parametrize("value", ["tomorrow", "2026-02-30T00:00:00Z", "2026-11-26T24:00:00Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59-23:59", "2026-11-26T23:59:60Z"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "tomorrow",
+        "2026-02-30T00:00:00Z",
+        "2026-11-26T24:00:00Z",
+        "0000-01-01T00:00:00Z",
+        "9999-12-31T23:59:59-23:59",
+        "2026-11-26T23:59:60Z",
+    ],
+)
 def test_bad_datetimes_are_validation_errors(value):
     with pytest.raises(ApiError) as e:
         normalize_datetime(value, "body.dueDate")
@@ -39,7 +49,16 @@ def test_bad_datetimes_are_validation_errors(value):
 
 @pytest.mark.parametrize(
     "header,expected",
-    [(None, None), ("*", None), ('"3"', 3), ("3", 3), ('W/"4"', 4), ('"x", "5"', 5), ("garbage", -1), ('"99999999999999999999"', -1)],
+    [
+        (None, None),
+        ("*", None),
+        ('"3"', 3),
+        ("3", 3),
+        ('W/"4"', 4),
+        ('"x", "5"', 5),
+        ("garbage", -1),
+        ('"99999999999999999999"', -1),
+    ],
 )
 def test_if_match_parsing(header, expected):
     assert parse_if_match(header) == expected

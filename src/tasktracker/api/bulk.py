@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from connexion import request
-
 from tasktracker import wiring
 from tasktracker.api import views
+from tasktracker.api.idempotent import idempotent
 
 
 def _results(results: list[dict]) -> dict:
     return {"results": [{**r, "task": views.task(r["task"]) if r["task"] else None} for r in results]}
 
 
-def _idempotent(user: str, operation: str, body, execute):
-    key = request.headers.get("idempotency-key")
-    return wiring.services().idempotency(key, user=user, operation=operation, body=body, execute=execute)
-
-
 def batch_create_tasks(body: dict, user: str):
-    return _idempotent(
-        user, "batch_create_tasks", body, lambda: (_results(wiring.services().bulk.batch_create(user, body["tasks"])), 200, {})
+    return idempotent(
+        user,
+        "batch_create_tasks",
+        body,
+        lambda: (_results(wiring.services().bulk.batch_create(user, body["tasks"])), 200, {}),
     )
 
 
@@ -28,7 +25,7 @@ def bulk_update_tasks(body: dict, user: str):
         results = wiring.services().bulk.bulk_action(user, body["action"], body["taskIds"])
         return _results(results), 200, {}
 
-    return _idempotent(user, "bulk_update_tasks", body, execute)
+    return idempotent(user, "bulk_update_tasks", body, execute)
 
 
 def clear_completed_tasks(user: str):
@@ -36,4 +33,4 @@ def clear_completed_tasks(user: str):
         deleted, more = wiring.services().bulk.clear_completed(user)
         return {"deleted": deleted, "more": more}, 200, {}
 
-    return _idempotent(user, "clear_completed_tasks", None, execute)
+    return idempotent(user, "clear_completed_tasks", None, execute)

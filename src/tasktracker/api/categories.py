@@ -6,6 +6,7 @@ from connexion import request
 
 from tasktracker import wiring
 from tasktracker.api import views
+from tasktracker.api.idempotent import idempotent
 
 
 def list_categories(user: str, limit: int | None = None, cursor: str | None = None):
@@ -19,9 +20,7 @@ def create_category(body: dict, user: str):
         headers = {"Location": f"/categories/{category['categoryId']}", "ETag": views.etag(category)}
         return views.category(category), 201, headers
 
-    return wiring.services().idempotency(
-        request.headers.get("idempotency-key"), user=user, operation="create_category", body=body, execute=execute
-    )
+    return idempotent(user, "create_category", body, execute)
 
 
 def get_category(category_id: str, user: str):

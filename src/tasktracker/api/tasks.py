@@ -6,6 +6,7 @@ from connexion import request
 
 from tasktracker import wiring
 from tasktracker.api import views
+from tasktracker.api.idempotent import idempotent
 
 
 def create_task(body: dict, user: str):
@@ -13,9 +14,7 @@ def create_task(body: dict, user: str):
         task = wiring.services().tasks.create(user, body)
         return views.task(task), 201, {"Location": f"/tasks/{task['taskId']}", "ETag": views.etag(task)}
 
-    return wiring.services().idempotency(
-        request.headers.get("idempotency-key"), user=user, operation="create_task", body=body, execute=execute
-    )
+    return idempotent(user, "create_task", body, execute)
 
 
 def list_tasks(

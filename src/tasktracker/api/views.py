@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-TASK_FIELDS = ("taskId", "title", "description", "completed", "priority", "dueDate", "categoryId", "createdAt", "updatedAt", "version")
+TASK_FIELDS = (
+    "taskId",
+    "title",
+    "description",
+    "completed",
+    "priority",
+    "dueDate",
+    "categoryId",
+    "createdAt",
+    "updatedAt",
+    "version",
+)
 CATEGORY_FIELDS = ("categoryId", "name", "color", "icon", "taskCount", "createdAt", "updatedAt", "version")
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from tasktracker import errors
-from tasktracker.service.common import drop_none, new_id, now_iso, parse_if_match, run_read, run_write
+from tasktracker.service.common import (
+    drop_none,
+    new_id,
+    now_iso,
+    parse_if_match,
+    run_read,
+    run_write,
+)
 from tasktracker.service.cursor import CursorCodec
 from tasktracker.service.tasks import DEFAULT_LIMIT
 from tasktracker.store.dynamo import DynamoStore
@@ -94,11 +101,13 @@ class CategoryService:
     def _detach_all(self, user_id: str, category_id: str) -> None:
         """Every task of the category loses it, 99 per transaction with the count update (bounded work)."""
         for _ in range(MAX_DETACH_TRANSACTIONS):
-            tasks, _ = run_read(lambda: self.store.query_tasks(user_id, limit=MAX_DETACH_PER_TRANSACTION, category_id=category_id))
+            tasks, _ = run_read(
+                lambda: self.store.query_tasks(user_id, limit=MAX_DETACH_PER_TRANSACTION, category_id=category_id)
+            )
             if not tasks:
                 return
             run_write(
-                lambda: self.store.detach_tasks(user_id, category_id, tasks, now_iso()),
+                lambda tasks=tasks: self.store.detach_tasks(user_id, category_id, tasks, now_iso()),
                 not_found=lambda: errors.category_not_found(category_id),
             )
 

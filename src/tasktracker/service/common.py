@@ -6,8 +6,9 @@ import os
 import re
 import threading
 import time
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, TypeVar
 
 from tasktracker import errors
 from tasktracker.store.errors import (
@@ -39,7 +40,7 @@ def new_id() -> str:
 
 
 def format_timestamp(dt: datetime) -> str:
-    dt = dt.astimezone(timezone.utc)
+    dt = dt.astimezone(UTC)
     # Not strftime("%Y"): glibc writes year 144 as "144", which is no RFC 3339 date-time.
     return (
         f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
@@ -48,7 +49,7 @@ def format_timestamp(dt: datetime) -> str:
 
 
 def now_iso() -> str:
-    return format_timestamp(datetime.now(timezone.utc))
+    return format_timestamp(datetime.now(UTC))
 
 
 _RFC3339 = re.compile(
@@ -83,8 +84,7 @@ def parse_if_match(header: str | None) -> int | None:
         return None
     for tag in header.split(","):
         tag = tag.strip()
-        if tag.startswith("W/"):
-            tag = tag[2:]
+        tag = tag.removeprefix("W/")
         tag = tag.strip('"')
         if tag.isdigit() and len(tag) < 19:
             return int(tag)

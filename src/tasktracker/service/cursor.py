@@ -7,7 +7,8 @@ import binascii
 import hashlib
 import hmac
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from tasktracker import errors
 
@@ -45,7 +46,9 @@ class CursorCodec:
         payload = json.dumps(key, sort_keys=True, separators=(",", ":")).encode()
         return f"{_b64(payload)}.{_b64(self._mac(user_id, scope, payload))}"
 
-    def decode(self, user_id: str, scope: dict[str, Any], cursor: str | None, key_attrs: tuple[str, ...]) -> dict[str, Any] | None:
+    def decode(
+        self, user_id: str, scope: dict[str, Any], cursor: str | None, key_attrs: tuple[str, ...]
+    ) -> dict[str, Any] | None:
         """The start key, or INVALID_CURSOR if the cursor was altered or made for another user or filters."""
         if cursor is None:
             return None

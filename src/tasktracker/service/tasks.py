@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tasktracker import errors
+from tasktracker.observability import logger
 from tasktracker.service.common import (
     drop_none,
     new_id,
@@ -15,7 +16,6 @@ from tasktracker.service.common import (
     run_write,
 )
 from tasktracker.service.cursor import CursorCodec
-from tasktracker.observability import logger
 from tasktracker.store.dynamo import DynamoStore
 
 DEFAULT_PRIORITY = "medium"

@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 import random
 import time
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import botocore.exceptions
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -344,7 +345,13 @@ class DynamoStore:
         upd = self._bump(_Update(), changes, now)
         cond = f"{upd.name('version')} = {upd.value(old['version'])}"
         items: list[dict[str, Any]] = [
-            {"Update": {"TableName": self.tasks_table, "Key": to_item({"userId": old["userId"], "taskId": old["taskId"]}), **upd.params(cond)}}
+            {
+                "Update": {
+                    "TableName": self.tasks_table,
+                    "Key": to_item({"userId": old["userId"], "taskId": old["taskId"]}),
+                    **upd.params(cond),
+                }
+            }
         ]
         on_condition: dict[int, type[Exception]] = {0: WriteConflict}
         if old.get("categoryId"):
@@ -539,11 +546,19 @@ class DynamoStore:
     def create_tasks_in_category(self, user_id: str, category_id: str, tasks: list[dict[str, Any]], now: str) -> None:
         """Up to 99 new tasks of one category and its count, all or nothing."""
         puts = [
-            {"Put": {"TableName": self.tasks_table, "Item": to_item(t), "ConditionExpression": "attribute_not_exists(taskId)"}}
+            {
+                "Put": {
+                    "TableName": self.tasks_table,
+                    "Item": to_item(t),
+                    "ConditionExpression": "attribute_not_exists(taskId)",
+                }
+            }
             for t in tasks
         ]
         count = self._count_update(user_id, category_id, len(tasks), now)
-        self._transact([count, *puts], on_condition={0: CategoryMissing, **{i + 1: WriteConflict for i in range(len(puts))}})
+        self._transact(
+            [count, *puts], on_condition={0: CategoryMissing, **{i + 1: WriteConflict for i in range(len(puts))}}
+        )
 
     @translated
     def apply_task_changes(self, writes: list[tuple[dict[str, Any], dict[str, Any] | None]], now: str) -> None:
@@ -648,7 +663,9 @@ class DynamoStore:
                 if i in on_condition:
                     raise on_condition[i]() from e
             if failed:
-                raise _CancelledOnCondition({i: from_item(r["Item"]) if r.get("Item") else None for i, r in failed.items()}) from e
+                raise _CancelledOnCondition(
+                    {i: from_item(r["Item"]) if r.get("Item") else None for i, r in failed.items()}
+                ) from e
             raise WriteConflict(",".join(_reason_codes(e))) from e
 
 
