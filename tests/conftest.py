@@ -104,7 +104,7 @@ def server_url(dynamodb_endpoint: str, key_pool: KeyPool, tmp_path_factory: pyte
         except httpx.TransportError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError("server did not start:\n" + (data_dir / "server.log").read_text())
+                raise RuntimeError("server did not start:\n" + (data_dir / "server.log").read_text()) from None
             time.sleep(0.1)
     yield url
     proc.terminate()
