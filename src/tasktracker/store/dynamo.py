@@ -323,21 +323,8 @@ class DynamoStore:
             cat = upd.name("categoryId")
             new_cat = changes["categoryId"]
             cond.append(f"{cat} = {upd.value(new_cat)}" if new_cat else f"attribute_not_exists({cat})")
-        try:
-            resp = self.client.update_item(
-                TableName=self.tasks_table,
-                Key=key,
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                **upd.params(" AND ".join(cond)),
-            )
-            return from_item(resp["Attributes"])
-        except botocore.exceptions.ClientError as e:
-            if not _condition_failed(e):
-                raise
-            old = _old_item(e)
-        old = self._check_current(old, expected_version)
-        return self._move_task(old, changes, now)
+        new, old = self._update_or_current(self.tasks_table, key, upd, cond, expected_version)
+        return new if new is not None else self._move_task(old, changes, now)
 
     def _move_task(self, old: dict[str, Any], changes: dict[str, Any], now: str) -> dict[str, Any]:
         if "categoryId" not in changes or old.get("categoryId") == changes["categoryId"]:
@@ -437,20 +424,9 @@ class DynamoStore:
         if "nameKey" in changes:
             cond.append(f"{upd.name('nameKey')} = {upd.value(changes['nameKey'])}")
         key = to_item({"userId": user_id, "categoryId": category_id})
-        try:
-            resp = self.client.update_item(
-                TableName=self.categories_table,
-                Key=key,
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                **upd.params(" AND ".join(cond)),
-            )
-            return from_item(resp["Attributes"])
-        except botocore.exceptions.ClientError as e:
-            if not _condition_failed(e):
-                raise
-            old = _old_item(e)
-        old = self._check_current(old, expected_version)
+        new, old = self._update_or_current(self.categories_table, key, upd, cond, expected_version)
+        if new is not None:
+            return new
         if "nameKey" not in changes or old["nameKey"] == changes["nameKey"]:
             raise WriteConflict("category changed while updating")  # the fast path lost a race; retry
         upd = self._bump(_Update(), changes, now)
@@ -607,6 +583,28 @@ class DynamoStore:
         self._transact(items, on_condition={i: WriteConflict for i in range(len(items))})
 
     # ---------------------------------------------------------------- helpers
+
+    def _update_or_current(
+        self, table: str, key: dict[str, Any], upd: _Update, cond: list[str], expected_version: int | None
+    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """One conditional UpdateItem: (the new item, {}) or, when a condition failed, (None, the current item).
+
+        The current item comes back with the failure itself (ReturnValuesOnConditionCheckFailure), so telling
+        404 from 412 from "take the slow path" costs no extra read.
+        """
+        try:
+            resp = self.client.update_item(
+                TableName=table,
+                Key=key,
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **upd.params(" AND ".join(cond)),
+            )
+            return from_item(resp["Attributes"]), {}
+        except botocore.exceptions.ClientError as e:
+            if not _condition_failed(e):
+                raise
+            return None, self._check_current(_old_item(e), expected_version)
 
     @staticmethod
     def _check_current(old: dict[str, Any] | None, expected_version: int | None) -> dict[str, Any]:
