@@ -75,3 +75,33 @@ destroy: install $(SAM)  ## delete the STAGE=dev|prod stack (prod keeps its tabl
 
 iac-test: install  ## the offline proofs of the deployment (tests/iac)
 	$(PY) -m pytest tests/iac $(PYTEST_ARGS)
+
+# ---- contract, spec gates, docs (tests/contract, tests/spec, tests/docs) ----------------------------------
+.PHONY: fuzz lint-spec spec-tools release-spec docs browser
+SPEC_TOOLS := tools/spec/node_modules/.bin/redocly
+
+$(SPEC_TOOLS): tools/spec/package.json tools/spec/package-lock.json
+	cd tools/spec && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+spec-tools: $(SPEC_TOOLS)  ## Redocly CLI + openapi-diff, pinned, in tools/spec/node_modules
+
+fuzz: install  ## the Schemathesis contract suite against any deployment: make fuzz URL=https://... KEY=... [SEED=n]
+	@test -n "$(URL)" -a -n "$(KEY)" || { echo "usage: make fuzz URL=<base url> KEY=<api key> [SEED=n]"; exit 2; }
+	CONTRACT_URL="$(URL)" CONTRACT_API_KEY="$(KEY)" CONTRACT_SEED="$(SEED)" \
+	  $(PY) -m pytest tests/contract/test_schemathesis.py::test_deployment -p no:cacheprovider -s $(PYTEST_ARGS)
+
+lint-spec: install $(SPEC_TOOLS)  ## openapi-spec-validator, Redocly lint, breaking-change check vs spec/released
+	$(PY) tools/spec/gates.py openapi.yaml
+
+release-spec: install  ## record openapi.yaml as released (spec/released/openapi-<info.version>.yaml)
+	@v=$$($(PY) -c "import yaml; print(yaml.safe_load(open('openapi.yaml'))['info']['version'])"); \
+	  test ! -e spec/released/openapi-$$v.yaml || { echo "spec/released/openapi-$$v.yaml exists: bump info.version"; exit 1; }; \
+	  cp openapi.yaml spec/released/openapi-$$v.yaml && echo "released spec $$v: commit spec/released/openapi-$$v.yaml"
+
+browser:  ## Debian's chromium for the docs-page test (tests/docs), if it is missing
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@chromium --version
+
+docs: install  ## the local server with the docs page: http://127.0.0.1:$(PORT)/docs/ (spec at /openapi.json)
+	$(PY) -m tasktracker.cli serve --port $(PORT)

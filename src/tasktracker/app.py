@@ -257,7 +257,11 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
         pythonic_params=True,
         validate_responses=config.validate_responses,
         # Docs are served by `tasktracker serve` only; Lambda functions serve the API alone.
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=config.serve_docs, serve_spec=config.serve_docs),
+        # Swagger UI at /docs/ (assets from the swagger-ui-bundle package, no CDN), the spec at /openapi.json.
+        swagger_ui_options=SwaggerUIOptions(
+            swagger_ui=config.serve_docs, serve_spec=config.serve_docs, swagger_ui_path="/docs",
+            spec_path="/openapi.json",
+        ),
     )
     app.add_middleware(OperationInfoMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_middleware(RequestContextMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)

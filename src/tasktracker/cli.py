@@ -93,7 +93,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"storage: {where}" + (f" (created {', '.join(created)})" if created else ""), file=sys.stderr)
         for key, user in keys.items():
             print(f"API key for user {user!r}: {key}", file=sys.stderr)
-        print(f"TaskTracker API on http://{args.host}:{args.port}  (docs: /ui/, Ctrl-C stops)", file=sys.stderr)
+        print(f"TaskTracker API on http://{args.host}:{args.port}  (docs: /docs/, spec: /openapi.json, Ctrl-C stops)", file=sys.stderr)
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
 
