@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dynamodb-endpoint", metavar="URL", help="use a DynamoDB already running there")
     p.add_argument("--data-dir", default=".local", metavar="DIR")
     p.set_defaults(func=serve)
+    __import__("tasktracker.keys", fromlist=["add_parser"]).add_parser(sub)  # `tasktracker keys ...`
     return parser
 
 
