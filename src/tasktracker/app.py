@@ -102,7 +102,8 @@ def _spec_routes() -> tuple[tuple[re.Pattern[str], str], ...]:
     for template, item in paths.items():
         methods = ", ".join(m.upper() for m in item if m in ("get", "put", "post", "delete", "patch"))
         routes.append((re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"), methods))
-    return tuple(routes)
+    # Concrete paths match before templated ones (OpenAPI): /tasks/batch is not /tasks/{taskId}.
+    return tuple(sorted(routes, key=lambda route: "[^/]+" in route[0].pattern))
 
 
 def _allowed_methods(path: str) -> str | None:
@@ -243,6 +244,11 @@ class OperationInfoMiddleware:
             operation = (extensions.get("connexion_routing") or {}).get("operation_id") or ""
             info["operation"] = operation.rsplit(".", 1)[-1] or None
             info["user"] = (extensions.get("connexion_context") or {}).get("user")
+        if scope["type"] == "http" and scope["method"] not in ("HEAD", "OPTIONS"):
+            # PUT /tasks/batch routes to PUT /tasks/{taskId}; the spec's /tasks/batch has no PUT: 405, not 400.
+            allowed = _allowed_methods(scope["path"])
+            if allowed is not None and scope["method"] not in allowed.split(", "):
+                raise HTTPException(405, headers={"Allow": allowed})
         await self.app(scope, receive, send)
 
 

@@ -47,3 +47,26 @@ def test_405_allow_lists_every_method_of_the_path(alice, method, path, allowed):
 def test_cors_preflight_is_still_answered(alice):
     r = alice.options("/tasks", headers={"Origin": "https://example.com", "Access-Control-Request-Method": "POST"})
     assert r.status_code == 200 and r.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("path", ["/tasks/batch", "/tasks/bulk", "/tasks/clear-completed"])
+def test_undeclared_method_on_a_concrete_path_is_405_not_a_bad_task_id(alice, path):
+    # ST204: PUT /tasks/batch was routed to PUT /tasks/{taskId} and answered 400 ('batch' is no id).
+    r = alice.put(path, json={"title": "x"})
+    assert r.status_code == 405, r.text
+    assert _allow(r) == {"POST"}
+    assert alice.delete(path).status_code == 405
+
+
+def test_per_item_errors_carry_the_correlation_id(alice):
+    # ST108: per-item `error` objects lacked correlationId, which ErrorBody requires.
+    r = alice.post("/tasks/bulk", json={"action": "delete", "taskIds": ["0123456789ABCDEFGHJKMNPQRS"]},
+                   headers={"X-Correlation-Id": "bulk-check-1"})
+    assert r.status_code == 200, r.text
+    [item] = r.json()["results"]
+    assert item["status"] == 404 and item["error"]["code"] == "TASK_NOT_FOUND"
+    assert item["error"]["correlationId"] == "bulk-check-1"
+    r = alice.post("/tasks/batch", json={"tasks": [{"title": "t", "categoryId": "0123456789ABCDEFGHJKMNPQRS"}]})
+    [item] = r.json()["results"]
+    assert item["error"]["code"] == "UNKNOWN_CATEGORY"
+    assert item["error"]["correlationId"] == r.headers["X-Correlation-Id"]

@@ -8,7 +8,19 @@ from tasktracker.api.idempotent import idempotent
 
 
 def _results(results: list[dict]) -> dict:
-    return {"results": [{**r, "task": views.task(r["task"]) if r["task"] else None} for r in results]}
+    from tasktracker.app import correlation_id
+
+    # A per-item error is an ErrorBody like any other: it carries the request's correlationId too.
+    return {
+        "results": [
+            {
+                **r,
+                "task": views.task(r["task"]) if r["task"] else None,
+                "error": {**r["error"], "correlationId": correlation_id()} if r["error"] else None,
+            }
+            for r in results
+        ]
+    }
 
 
 def batch_create_tasks(body: dict, user: str):
