@@ -405,7 +405,7 @@ class Client:
         results = r.json()["results"]
         if [x["index"] for x in results] != list(range(len(bodies))):
             self.j.fail(f"batch_create_tasks results out of order: {[x['index'] for x in results]}")
-        for x, body in zip(results, bodies):
+        for x, body in zip(results, bodies, strict=True):
             self.item_result("batch_create_tasks", x)
             if x["status"] == 201:
                 task = x["task"]
@@ -448,7 +448,7 @@ class Client:
         results = r.json()["results"]
         if [x["taskId"] for x in results] != ids:
             self.j.fail(f"bulk_update_tasks results {[x['taskId'] for x in results]} for {ids}")
-        for x, tid in zip(results, ids):
+        for x, tid in zip(results, ids, strict=True):
             self.item_result("bulk_update_tasks", x)
             if x["status"] == 200:
                 if x["task"]["completed"] != (action == "complete"):
@@ -608,12 +608,12 @@ class Client:
     # ------------------------------------------------------------------ loop
 
     def run(self, deadline: float, start: threading.Barrier) -> None:
-        funcs, weights = zip(*self.ops)
+        funcs, weights = zip(*self.ops, strict=True)
         start.wait()
         try:
             while time.monotonic() < deadline:
                 self.rng.choices(funcs, weights)[0]()
-        except Exception as e:  # noqa: BLE001 - a crash in the harness must fail the test, not vanish in a thread
+        except Exception as e:  # a crash in the harness must fail the test, not vanish in a thread
             self.j.fail(f"client {self.index} crashed: {e!r}")
         finally:
             self.http.close()
