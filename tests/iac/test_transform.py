@@ -34,7 +34,8 @@ def test_every_operation_has_its_function(transformed: dict[str, Any], spec: dic
         assert props["Timeout"] < 29, f"{name}: must end before API Gateway's 29 s"
         env = props["Environment"]["Variables"]
         assert {"TASKS_TABLE", "CATEGORIES_TABLE", "IDEMPOTENCY_TABLE", "POWERTOOLS_SERVICE_NAME"} <= set(env), name
-        assert "TASKTRACKER_LOCAL_LAMBDA_API_KEYS" not in env, f"{name}: sam-local only, never deployed"
+        for local_only in ("TASKTRACKER_LOCAL_LAMBDA_API_KEYS", "AWS_ENDPOINT_URL_DYNAMODB", "CURSOR_SECRET"):
+            assert env.get(local_only, "") == "", f"{name}: {local_only} is for sam local only, empty when deployed"
         log_group = transformed["Resources"][f"{name}LogGroup"]
         assert log_group["Type"] == "AWS::Logs::LogGroup"
         assert log_group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
