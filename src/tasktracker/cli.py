@@ -88,6 +88,8 @@ def serve(args: argparse.Namespace) -> int:
             api_keys=keys,
             cursor_secret=os.environ.get("CURSOR_SECRET") or _persistent_secret(data_dir / "cursor-secret"),
             serve_docs=True,
+            # Tests (and anyone debugging) turn on Connexion's response validation here too.
+            validate_responses=Settings.from_env().validate_responses,
         )
         app = create_app(settings)
         print(f"storage: {where}" + (f" (created {', '.join(created)})" if created else ""), file=sys.stderr)

@@ -6,13 +6,15 @@ import json
 import typing as t
 
 from connexion.datastructures import MediaTypeDict
-from connexion.json_schema import Draft4RequestValidator
+from connexion.json_schema import Draft4RequestValidator, Draft4ResponseValidator, allow_nullable
 from connexion.validators import (
     VALIDATOR_MAP,
     JSONRequestBodyValidator,
+    JSONResponseBodyValidator,
     ParameterValidator,
 )
 from jsonschema import Draft4Validator, ValidationError
+from jsonschema.validators import extend
 
 from tasktracker import errors
 
@@ -91,8 +93,23 @@ class EnvelopeParameterValidator(ParameterValidator):
             raise errors.validation_error("The request parameters are not valid.", details)
 
 
+# The spec writes a nullable $ref'd object as `allOf: [$ref] + nullable: true` (OpenAPI 3.0 has no null type, and
+# API Gateway cannot import anyOf). Connexion honours `nullable` on `type` and `enum` only, so its response
+# validator rejected `"task": null` in batch results (found by Schemathesis through the Lambda handler).
+_NullableAllOfResponseValidator = extend(
+    Draft4ResponseValidator, {"allOf": allow_nullable(Draft4Validator.VALIDATORS["allOf"])}
+)
+
+
+class EnvelopeJSONResponseBodyValidator(JSONResponseBodyValidator):
+    @property
+    def validator(self) -> Draft4Validator:
+        return _NullableAllOfResponseValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+
+
 VALIDATORS = {
     **VALIDATOR_MAP,
     "parameter": EnvelopeParameterValidator,
     "body": MediaTypeDict({"*/*json": EnvelopeJSONBodyValidator}),
+    "response": MediaTypeDict({**VALIDATOR_MAP["response"], "*/*json": EnvelopeJSONResponseBodyValidator}),
 }

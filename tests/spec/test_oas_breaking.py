@@ -94,6 +94,8 @@ NOT_BREAKING = {
     "new error status": lambda d: d["paths"]["/things"]["post"]["responses"].update({"409": {"description": "taken"}}),
     "descriptions": lambda d: d["paths"]["/things"]["get"].update(summary="List things", description="All of them."),
     "integer request widened to number": lambda d: GET(d)["parameters"][0]["schema"].update(type="number"),
+    "nullable written as anyOf with a null branch": lambda d: S(d)["Thing"]["properties"].update(
+        note={"anyOf": [{"type": "string"}, {"type": "object", "nullable": True, "enum": [None]}]}),
 }
 
 

@@ -50,6 +50,13 @@ class Spec:
     def schema(self, node: Any) -> dict[str, Any]:
         """A schema with $refs resolved and allOf merged (enough for the rules here)."""
         node = self.resolve(node) or {}
+        for key in ("anyOf", "oneOf"):
+            # `anyOf: [X, <null only>]` is how OpenAPI 3.0 says "X or null": read it as X + nullable.
+            branches = [self.resolve(b) or {} for b in node.get(key) or []]
+            others = [b for b in branches if not _null_only(b)]
+            if len(branches) == 2 and len(others) == 1:
+                rest = {k: v for k, v in node.items() if k != key}
+                return {**self.schema(others[0]), **rest, "nullable": True}
         if "allOf" not in node:
             return node
         merged: dict[str, Any] = {k: v for k, v in node.items() if k != "allOf"}
@@ -63,6 +70,10 @@ class Spec:
                 else:
                     merged.setdefault(key, value)
         return merged
+
+
+def _null_only(schema: dict[str, Any]) -> bool:
+    return schema.get("enum") == [None] or schema.get("type") == "null"
 
 
 def _types(schema: dict[str, Any]) -> set[str] | None:
