@@ -23,19 +23,34 @@ ROOT = Path(__file__).resolve().parents[1]
 TASKS_TABLE = "Tasks"
 CATEGORIES_TABLE = "Categories"
 KEY_POOL = 400  # users the HTTP server knows; each test takes fresh ones so tests never see each other's data
+# An API served elsewhere (tests/samlocal runs tests/integration against `sam local start-api` this way):
+# TASKTRACKER_TEST_URL is its base URL, TASKTRACKER_TEST_KEYS the KEY:USER pairs it knows (comma-separated) and
+# TASKTRACKER_TEST_DYNAMODB the DynamoDB endpoint it stores in (tests read it back to prove what was written).
+EXTERNAL_URL = os.environ.get("TASKTRACKER_TEST_URL", "").rstrip("/")
+EXTERNAL_KEYS = os.environ.get("TASKTRACKER_TEST_KEYS", "")
+EXTERNAL_DYNAMODB = os.environ.get("TASKTRACKER_TEST_DYNAMODB", "")
 
 
-@pytest.fixture(scope="session")
-def dynamodb_endpoint() -> Iterator[str]:
-    with DynamoDBLocal() as ddb:
-        env = {
-            "AWS_ENDPOINT_URL_DYNAMODB": ddb.endpoint,
+def _use_dynamodb(endpoint: str) -> None:
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_DEFAULT_REGION": "us-east-1",
         }
-        os.environ.update(env)
-        ensure_tables(boto3.client("dynamodb"), TASKS_TABLE, CATEGORIES_TABLE)
+    )
+    ensure_tables(boto3.client("dynamodb"), TASKS_TABLE, CATEGORIES_TABLE)
+
+
+@pytest.fixture(scope="session")
+def dynamodb_endpoint() -> Iterator[str]:
+    if EXTERNAL_DYNAMODB:
+        _use_dynamodb(EXTERNAL_DYNAMODB)
+        yield EXTERNAL_DYNAMODB
+        return
+    with DynamoDBLocal() as ddb:
+        _use_dynamodb(ddb.endpoint)
         yield ddb.endpoint
 
 
@@ -51,8 +66,11 @@ def _free_port() -> int:
 
 
 class KeyPool:
-    def __init__(self, size: int) -> None:
-        self.keys = [(f"key-{secrets.token_hex(12)}", f"user-{i}-{secrets.token_hex(4)}") for i in range(size)]
+    def __init__(self, size: int, keys: dict[str, str] | None = None) -> None:
+        if keys is not None:
+            self.keys = list(keys.items())
+        else:
+            self.keys = [(f"key-{secrets.token_hex(12)}", f"user-{i}-{secrets.token_hex(4)}") for i in range(size)]
         self.next = 0
 
     def take(self) -> tuple[str, str]:
@@ -67,12 +85,19 @@ class KeyPool:
 
 @pytest.fixture(scope="session")
 def key_pool() -> KeyPool:
+    if EXTERNAL_KEYS:
+        from tasktracker.config import parse_api_keys
+
+        return KeyPool(0, parse_api_keys(EXTERNAL_KEYS))
     return KeyPool(KEY_POOL)
 
 
 @pytest.fixture(scope="session")
 def server_url(dynamodb_endpoint: str, key_pool: KeyPool, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real CLI (`tasktracker serve`) over HTTP, on the session's DynamoDB Local."""
+    """The real CLI (`tasktracker serve`) over HTTP, on the session's DynamoDB Local (or TASKTRACKER_TEST_URL)."""
+    if EXTERNAL_URL:
+        yield EXTERNAL_URL
+        return
     port = _free_port()
     data_dir = tmp_path_factory.mktemp("serve")
     log = open(data_dir / "server.log", "w")
