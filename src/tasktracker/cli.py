@@ -54,8 +54,10 @@ def serve(args: argparse.Namespace) -> int:
     keys = parse_api_keys(os.environ.get("TASKTRACKER_API_KEYS"))
     for entry in args.api_key or []:
         keys.update(parse_api_keys(entry))
+    dev_key_file = None
     if not keys:
-        keys = {_persistent_secret(data_dir / "dev-api-key"): "dev"}
+        dev_key_file = data_dir / "dev-api-key"
+        keys = {_persistent_secret(dev_key_file): "dev"}
     tasks_table = os.environ.get("TASKS_TABLE", DEFAULT_TASKS_TABLE)
     categories_table = os.environ.get("CATEGORIES_TABLE", DEFAULT_CATEGORIES_TABLE)
     idempotency_table = os.environ.get("IDEMPOTENCY_TABLE", DEFAULT_IDEMPOTENCY_TABLE)
@@ -93,8 +95,11 @@ def serve(args: argparse.Namespace) -> int:
         )
         app = create_app(settings)
         print(f"storage: {where}" + (f" (created {', '.join(created)})" if created else ""), file=sys.stderr)
-        for key, user in keys.items():
-            print(f"API key for user {user!r}: {key}", file=sys.stderr)
+        if dev_key_file is not None:
+            print(f"API key for user 'dev': {next(iter(keys))}  (kept in {dev_key_file})", file=sys.stderr)
+        else:
+            # Keys given to us are the caller's secrets: never echo them into logs.
+            print(f"API keys: {len(keys)} user(s) from TASKTRACKER_API_KEYS / --api-key (not printed)", file=sys.stderr)
         print(f"TaskTracker API on http://{args.host}:{args.port}  (docs: /docs/, spec: /openapi.json, Ctrl-C stops)", file=sys.stderr)
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0

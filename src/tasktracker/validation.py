@@ -47,7 +47,7 @@ class EnvelopeJSONBodyValidator(JSONRequestBodyValidator):
         if not raw:
             return None
         try:
-            return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+            body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
         except UnicodeDecodeError:
             raise errors.validation_error(
                 "The body is not valid UTF-8.", [{"field": "body", "message": "not UTF-8"}]
@@ -60,6 +60,13 @@ class EnvelopeJSONBodyValidator(JSONRequestBodyValidator):
             raise errors.validation_error(
                 "The body is nested too deeply.", [{"field": "body", "message": "too deep"}]
             ) from None
+        if _has_lone_surrogate(body):
+            # "\ud800" is valid JSON but no text: stored, it breaks the clients that decode it (and real DynamoDB).
+            raise errors.validation_error(
+                "The body has a lone UTF-16 surrogate escape, which is not text.",
+                [{"field": "body", "message": "lone surrogate (\\ud800-\\udfff without its pair)"}],
+            )
+        return body
 
     def _validate(self, body: t.Any) -> None:
         if body is None:
@@ -68,6 +75,14 @@ class EnvelopeJSONBodyValidator(JSONRequestBodyValidator):
         if found:
             details = [{"field": _field("body", e), "message": _message(e)} for e in found]
             raise errors.validation_error("The body does not match the schema.", details)
+
+
+def _has_lone_surrogate(body: t.Any) -> bool:
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _reject_constant(name: str) -> t.NoReturn:

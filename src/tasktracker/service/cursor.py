@@ -59,7 +59,12 @@ class CursorCodec:
             raise errors.invalid_cursor() from None
         if not hmac.compare_digest(mac, self._mac(user_id, scope, payload)):
             raise errors.invalid_cursor()
-        key = json.loads(payload)
+        try:
+            key = json.loads(payload)
+        except ValueError:  # signed but not JSON (another release's format, say): still the caller's 400
+            raise errors.invalid_cursor() from None
         if not isinstance(key, dict) or set(key) != set(key_attrs) or key.get("userId") != user_id:
+            raise errors.invalid_cursor()
+        if not all(isinstance(v, str) for v in key.values()):  # every key attribute is a string
             raise errors.invalid_cursor()
         return key
