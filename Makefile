@@ -86,9 +86,9 @@ $(SPEC_TOOLS): tools/spec/package.json tools/spec/package-lock.json
 
 spec-tools: $(SPEC_TOOLS)  ## Redocly CLI + openapi-diff, pinned, in tools/spec/node_modules
 
-fuzz: install  ## the Schemathesis contract suite against any deployment: make fuzz URL=https://... KEY=... [SEED=n]
-	@test -n "$(URL)" -a -n "$(KEY)" || { echo "usage: make fuzz URL=<base url> KEY=<api key> [SEED=n]"; exit 2; }
-	CONTRACT_URL="$(URL)" CONTRACT_API_KEY="$(KEY)" CONTRACT_SEED="$(SEED)" \
+fuzz: install  ## the contract suite against any deployment: make fuzz URL=https://... KEY=... [KEY2=...] [SEED=n]
+	@test -n "$(URL)" -a -n "$(KEY)" || { echo "usage: make fuzz URL=<base url> KEY=<api key> [KEY2=<another user's key>] [SEED=n]"; exit 2; }
+	CONTRACT_URL="$(URL)" CONTRACT_API_KEY="$(KEY)" CONTRACT_API_KEY2="$(KEY2)" CONTRACT_SEED="$(SEED)" \
 	  $(PY) -m pytest tests/contract/test_schemathesis.py::test_deployment -p no:cacheprovider -s $(PYTEST_ARGS)
 
 lint-spec: install $(SPEC_TOOLS)  ## openapi-spec-validator, Redocly lint, breaking-change check vs spec/released

@@ -54,11 +54,30 @@ def _schemathesis() -> str:
     return str(exe) if exe.exists() else "schemathesis"
 
 
+def _config_with_peers(report_dir: Path, keys: dict[str, str]) -> Path:
+    """The committed config plus a WFC auth file naming two users as peers, so `object_level_authorization`
+    replays one user's reads as the other (cross-tenant reads must be 404, DESIGN.md §3 invariant 1)."""
+    wfc = report_dir / "users.wfc.json"
+    wfc.write_text(json.dumps({"auth": [
+        {"name": name, "fixedHeaders": [{"name": "x-api-key", "value": key}]} for name, key in keys.items()
+    ]}))
+    wfc.chmod(0o600)
+    config = report_dir / "schemathesis.toml"
+    names = ", ".join(json.dumps(n) for n in keys)
+    config.write_text(
+        CONFIG.read_text()
+        + f"\n# Added by contract_runner.py: two users, each other's peer.\n[auth.wfc]\npath = {json.dumps(str(wfc))}\n"
+        + f"peers = [{names}]\n"
+    )
+    return config
+
+
 def run(
     target: str,
     url: str,
     api_key: str,
     *,
+    peer_key: str | None = None,
     report_dir: Path,
     seed: int | None = None,
     workers: int | str = 1,
@@ -68,9 +87,14 @@ def run(
     report_dir.mkdir(parents=True, exist_ok=True)
     for old in report_dir.glob("*.ndjson"):
         old.unlink()
+    if peer_key:
+        config = _config_with_peers(report_dir, {"alice": api_key, "bob": peer_key})
+        auth: list[str] = []
+    else:
+        config, auth = CONFIG, ["-H", f"x-api-key: {api_key}"]
     cmd = [
-        _schemathesis(), "--no-color", "--config-file", str(CONFIG),
-        "run", str(SPEC), "--url", url, "-H", f"x-api-key: {api_key}",
+        _schemathesis(), "--no-color", "--config-file", str(config),
+        "run", str(SPEC), "--url", url, *auth,
         "--workers", str(workers),
         "--report", "ndjson,junit", "--report-dir", str(report_dir),
     ]
@@ -111,11 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the contract suite against a deployed API.")
     parser.add_argument("--url", required=True, help="base URL of the API (stage URL)")
     parser.add_argument("--key", required=True, help="an API key of that deployment")
+    parser.add_argument("--key2", default=None, help="another user's key: turns on the cross-tenant check")
     parser.add_argument("--seed", type=int, default=None, help="default: random")
     parser.add_argument("--workers", default="2")
     parser.add_argument("--report-dir", default=str(ROOT / "build" / "contract" / "deployed"))
     args = parser.parse_args(argv)
-    result = run("deployed", args.url.rstrip("/"), args.key, report_dir=Path(args.report_dir), seed=args.seed,
+    result = run("deployed", args.url.rstrip("/"), args.key, peer_key=args.key2, report_dir=Path(args.report_dir),
+                 seed=args.seed,
                  workers=args.workers, timeout=3600)
     print(result.output)
     print(result.summary())

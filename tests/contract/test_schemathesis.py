@@ -37,18 +37,20 @@ def _check(result: runner.Result) -> None:
 
 
 def test_local_server_on_dynamodb_local(server_url: str, key_pool) -> None:
-    key, _user = key_pool.take()
+    (key, _), (peer_key, _) = key_pool.take(), key_pool.take()
     result = runner.run(
-        "server", server_url, key, report_dir=runner.ROOT / "build" / "contract" / "server", seed=SEED, workers=2
+        "server", server_url, key, peer_key=peer_key, report_dir=runner.ROOT / "build" / "contract" / "server",
+        seed=SEED, workers=2,
     )
     _check(result)
 
 
 def test_lambda_handler_in_process(dynamodb_endpoint: str) -> None:
     key, key_id = f"key-{secrets.token_hex(12)}", f"apikeyid{secrets.token_hex(5)}"
+    peer_key, peer_id = f"key-{secrets.token_hex(12)}", f"apikeyid{secrets.token_hex(5)}"
     env = {
         "CONTRACT_TARGET": "lambda",
-        "CONTRACT_LAMBDA_KEYS": f"{key}:{key_id}",
+        "CONTRACT_LAMBDA_KEYS": f"{key}:{key_id},{peer_key}:{peer_id}",
         "TASKS_TABLE": "Tasks",
         "CATEGORIES_TABLE": "Categories",
         "CURSOR_SECRET": secrets.token_urlsafe(32),
@@ -60,7 +62,7 @@ def test_lambda_handler_in_process(dynamodb_endpoint: str) -> None:
     }
     # The host is never contacted: the hooks give Schemathesis the WSGI app in front of the handler.
     result = runner.run(
-        "lambda", "http://lambda.test", key, report_dir=runner.ROOT / "build" / "contract" / "lambda",
+        "lambda", "http://lambda.test", key, peer_key=peer_key, report_dir=runner.ROOT / "build" / "contract" / "lambda",
         seed=SEED, workers=1, env=env,
     )
     _check(result)
@@ -68,9 +70,11 @@ def test_lambda_handler_in_process(dynamodb_endpoint: str) -> None:
 
 @pytest.mark.skipif(not os.environ.get("CONTRACT_URL"), reason="set CONTRACT_URL and CONTRACT_API_KEY (make fuzz)")
 def test_deployment() -> None:
+    """`make fuzz URL=... KEY=... [KEY2=...]`: KEY2, a second user's key, turns on the cross-tenant check."""
     seed = int(os.environ["CONTRACT_SEED"]) if os.environ.get("CONTRACT_SEED") else None
     result = runner.run(
         "deployed", os.environ["CONTRACT_URL"].rstrip("/"), os.environ["CONTRACT_API_KEY"],
+        peer_key=os.environ.get("CONTRACT_API_KEY2") or None,
         report_dir=Path(runner.ROOT / "build" / "contract" / "deployed"), seed=seed, workers=2, timeout=3600,
     )
     _check(result)
