@@ -105,3 +105,9 @@ browser:  ## Debian's chromium for the docs-page test (tests/docs), if it is mis
 
 docs: install  ## the local server with the docs page: http://127.0.0.1:$(PORT)/docs/ (spec at /openapi.json)
 	$(PY) -m tasktracker.cli serve --port $(PORT)
+
+.PHONY: loadtest
+LOAD_USERS ?= $(or $(USERS),16)
+LOAD_TIME ?= $(or $(TIME),60s)
+loadtest: install  ## headless locust: make loadtest [URL=https://... KEY=...] [USERS=16] [TIME=60s] (no URL: a local server on DynamoDB Local); summary in build/loadtest/
+	LOADTEST_KEYS="$(KEY)" $(PY) loadtest/run.py --users $(LOAD_USERS) --time $(LOAD_TIME) $(if $(URL),--url $(URL))
