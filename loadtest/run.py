@@ -167,7 +167,8 @@ def markdown(summary: dict[str, Any]) -> str:
     lines += [
         "",
         f"Machine: {m['cpus']} CPUs, {m['memoryGiB']} GiB, {m['os']}, Python {m['python']}, {m['java']}, "
-        f"DynamoDB Local {m['dynamodbLocal']}, locust {m['locust']}; {m['server']}.",
+        f"DynamoDB Local {m['dynamodbLocal']}, locust {m['locust']}; {m['server']}. "
+        f"1-minute load average {summary['loadAverage1m']['before']} before, {summary['loadAverage1m']['after']} after.",
     ]
     if summary["failures"]:
         lines += ["", "Failures:", ""] + [f"- {f['operation']}: {f['error']} (x{f['occurrences']})" for f in summary["failures"]]
@@ -206,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         ]  # fmt: skip
         env = {**os.environ, "LOADTEST_KEYS": ",".join(keys), "LOADTEST_WAIT": str(args.wait)}
         print(f"loadtest: {args.users} users for {args.time} against {target}", file=sys.stderr, flush=True)
-        started = time.monotonic()
+        started, load_before = time.monotonic(), os.getloadavg()[0]
         with open(out / "locust.log", "w") as log:
             rc = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT).returncode
         if rc != 0 or not (out / "locust_stats.csv").exists():
@@ -220,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
             "spawnRate": spawn_rate,
             "waitSeconds": args.wait,
             "wallSeconds": round(time.monotonic() - started, 1),
+            # Everything shares the machine: a load average well over the CPU count means the figures are low.
+            "loadAverage1m": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
             **read_stats(out / "locust"),
             "machine": machine(),
         }
