@@ -213,8 +213,17 @@ class Client:
             self.me.versions[item_id] = max(self.me.versions.get(item_id, 0), body["version"])
 
     def pick(self, pool: list[str]) -> str | None:
+        """Half the time one of the newest few: the user's clients keep colliding on the same items."""
         with self.me.lock:
-            return self.rng.choice(pool) if pool else None
+            if not pool:
+                return None
+            return self.rng.choice(pool[-6:] if self.rng.random() < 0.5 else pool)
+
+    def forget(self, pool: list[str], item_id: str) -> None:
+        """Drop an id found gone (most of the time: a few stay, so 404s keep being exercised)."""
+        with self.me.lock:
+            if item_id in pool and self.rng.random() < 0.8:
+                pool.remove(item_id)
 
     def if_match(self, item_id: str, p: float = 0.5) -> dict[str, str]:
         if self.rng.random() >= p:
@@ -306,6 +315,7 @@ class Client:
             self.observe("task", task, s, e, write=False)
         elif r.status_code == 404:
             self.check_404_earned("get_task", tid, e, task=True)
+            self.forget(self.me.tasks, tid)
 
     def update_task(self) -> None:
         tid = self.pick(self.me.tasks)
@@ -327,6 +337,7 @@ class Client:
             self.observe("task", task, s, e, write=True, expected=expected)
         elif r.status_code == 404:
             self.check_404_earned("update_task", tid, e, task=True)
+            self.forget(self.me.tasks, tid)
         elif r.status_code == 422:
             self.check_404_earned("update_task (422)", body.get("categoryId") or "-", e)
         elif r.status_code == 412 and not headers:
