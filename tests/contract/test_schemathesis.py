@@ -19,7 +19,7 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-SEED = int(os.environ.get("CONTRACT_SEED", "20261127"))
+SEED = int(os.environ.get("CONTRACT_SEED") or "20261127")
 OPERATIONS = {
     "POST /tasks", "GET /tasks", "GET /tasks/{taskId}", "PUT /tasks/{taskId}", "DELETE /tasks/{taskId}",
     "POST /categories", "GET /categories", "GET /categories/{categoryId}", "PUT /categories/{categoryId}",
