@@ -111,3 +111,12 @@ LOAD_USERS ?= $(or $(USERS),16)
 LOAD_TIME ?= $(or $(TIME),60s)
 loadtest: install  ## headless locust: make loadtest [URL=https://... KEY=...] [USERS=16] [TIME=60s] (no URL: a local server on DynamoDB Local); summary in build/loadtest/
 	LOADTEST_KEYS="$(KEY)" $(PY) loadtest/run.py --users $(LOAD_USERS) --time $(LOAD_TIME) $(if $(URL),--url $(URL))
+
+# ---------------------------------------------------------------- performance (README: "Performance")
+.PHONY: bench bench-profile
+BENCH_ARGS ?=
+bench: install  ## cold start, warm cost, DynamoDB calls and sizes of every function vs a bare handler and stock Connexion; JSON in build/bench/results.json
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+bench-profile: install  ## where a cold start's time goes: CPU per stage, -X importtime, cProfile (FUNCTION=get_task)
+	$(PY) -m bench.profile --scenario $(or $(FUNCTION),get_task)
