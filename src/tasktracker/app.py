@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import re
@@ -11,7 +12,6 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-import yaml
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tasktracker import wiring
+from tasktracker import spec, wiring
 from tasktracker.config import MAX_BODY_BYTES, Settings
 from tasktracker.errors import ApiError, envelope
 from tasktracker.observability import logger, record_request
@@ -51,8 +51,7 @@ CORS_EXPOSE_HEADERS = ["ETag", "Location", "X-Correlation-Id", "Retry-After"]
 
 def spec_path() -> Path:
     """The packaged copy (Lambda) or the repository's openapi.yaml (development)."""
-    packaged = Path(__file__).parent / "openapi.yaml"
-    return packaged if packaged.exists() else Path(__file__).resolve().parents[2] / "openapi.yaml"
+    return spec.yaml_path()
 
 
 def correlation_id() -> str:
@@ -97,7 +96,7 @@ async def _on_http_error(_request: ConnexionRequest, exc: Exception) -> Connexio
 
 @functools.cache
 def _spec_routes() -> tuple[tuple[re.Pattern[str], str], ...]:
-    paths = yaml.safe_load(spec_path().read_text())["paths"]
+    paths = spec.load()["paths"]
     routes = []
     for template, item in paths.items():
         methods = ", ".join(m.upper() for m in item if m in ("get", "put", "post", "delete", "patch"))
@@ -258,7 +257,9 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     config = wiring.settings()
     app = AsyncApp(__name__, validator_map=VALIDATORS)
     app.add_api(
-        spec_path(),
+        # The dict parsed once per process (tasktracker.spec), not the file: Connexion would parse it again with
+        # PyYAML's pure-Python loader. A copy, as Connexion changes parts of what it is given.
+        copy.deepcopy(spec.load()),
         strict_validation=True,
         pythonic_params=True,
         validate_responses=config.validate_responses,
