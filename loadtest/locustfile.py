@@ -34,7 +34,9 @@ class ApiUser(HttpUser):
         self.versions: dict[str, int] = {}
         self.done: set[str] = set()
         # clear-completed deletes every completed task of the key's user: only safe with a key of one's own.
-        self.own_key = self.environment.parsed_options is not None and self.environment.parsed_options.num_users <= len(KEYS)
+        self.own_key = self.environment.parsed_options is not None and self.environment.parsed_options.num_users <= len(
+            KEYS
+        )
         r = self.client.post(
             "/categories", json={"name": f"load-{secrets.token_hex(6)}", "color": "#336699"}, name="create_category"
         )
@@ -104,7 +106,11 @@ class ApiUser(HttpUser):
     @task(1)
     def update_category(self) -> None:
         if self.category:
-            self.client.put(f"/categories/{self.category}", json={"color": f"#{random.randrange(16**6):06x}"}, name="update_category")
+            self.client.put(
+                f"/categories/{self.category}",
+                json={"color": f"#{random.randrange(16**6):06x}"},
+                name="update_category",
+            )
 
     @task(1)
     def create_and_delete_category(self) -> None:
@@ -117,7 +123,9 @@ class ApiUser(HttpUser):
     @task(1)
     def batch_create_tasks(self) -> None:
         bodies = [{"title": f"batch {i}"} for i in range(random.randint(2, 10))]
-        with self.client.post("/tasks/batch", json={"tasks": bodies}, name="batch_create_tasks", catch_response=True) as r:
+        with self.client.post(
+            "/tasks/batch", json={"tasks": bodies}, name="batch_create_tasks", catch_response=True
+        ) as r:
             if r.status_code != 200 or any(x["status"] != 201 for x in r.json()["results"]):
                 r.failure(f"batch: {r.status_code} {r.text[:200]}")
                 return
@@ -131,7 +139,9 @@ class ApiUser(HttpUser):
             return
         ids = random.sample(self.tasks_, 3)
         action = random.choice(["complete", "reopen"])
-        with self.client.post("/tasks/bulk", json={"action": action, "taskIds": ids}, name="bulk_update_tasks", catch_response=True) as r:
+        with self.client.post(
+            "/tasks/bulk", json={"action": action, "taskIds": ids}, name="bulk_update_tasks", catch_response=True
+        ) as r:
             if r.status_code != 200 or any(x["status"] != 200 for x in r.json()["results"]):
                 r.failure(f"bulk: {r.status_code} {r.text[:200]}")
             else:

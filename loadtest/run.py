@@ -114,9 +114,7 @@ def read_stats(csv_prefix: Path) -> dict[str, Any]:
 def machine() -> dict[str, Any]:
     os_name = platform.platform()
     try:
-        release = dict(
-            line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line
-        )
+        release = dict(line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line)
         os_name = release.get("PRETTY_NAME", os_name).strip('"')
     except OSError:
         pass
@@ -171,7 +169,9 @@ def markdown(summary: dict[str, Any]) -> str:
         f"1-minute load average {summary['loadAverage1m']['before']} before, {summary['loadAverage1m']['after']} after.",
     ]
     if summary["failures"]:
-        lines += ["", "Failures:", ""] + [f"- {f['operation']}: {f['error']} (x{f['occurrences']})" for f in summary["failures"]]
+        lines += ["", "Failures:", ""] + [
+            f"- {f['operation']}: {f['error']} (x{f['occurrences']})" for f in summary["failures"]
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -30,7 +30,18 @@ EXAMPLES = int(os.environ.get("MODEL_EXAMPLES", "60"))
 STEPS = int(os.environ.get("MODEL_STEPS", "40"))
 MISSING = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-TASK_KEYS = {"taskId", "title", "description", "completed", "priority", "dueDate", "categoryId", "createdAt", "updatedAt", "version"}
+TASK_KEYS = {
+    "taskId",
+    "title",
+    "description",
+    "completed",
+    "priority",
+    "dueDate",
+    "categoryId",
+    "createdAt",
+    "updatedAt",
+    "version",
+}
 CATEGORY_KEYS = {"categoryId", "name", "color", "icon", "taskCount", "createdAt", "updatedAt", "version"}
 
 titles = st.one_of(
@@ -272,7 +283,9 @@ class TaskTrackerModel(RuleBasedStateMachine):
 
     @rule(data=st.data(), limit=limits)
     def list_tasks(self, data, limit) -> None:
-        flt = data.draw(st.sampled_from(["none", "completed", "priority", "category", "dueBefore", "dueAfter", "mixed"]))
+        flt = data.draw(
+            st.sampled_from(["none", "completed", "priority", "category", "dueBefore", "dueAfter", "mixed"])
+        )
         params: dict[str, Any] = {"limit": limit}
         want = sorted(self.tasks.values(), key=lambda t: t["taskId"], reverse=True)
         if flt in ("completed", "mixed"):
@@ -291,7 +304,11 @@ class TaskTrackerModel(RuleBasedStateMachine):
             value = data.draw(due_dates.filter(bool), label=flt)
             params[flt] = value
             bound = normalize(value)
-            want = [t for t in want if t["dueDate"] and (t["dueDate"] <= bound if flt == "dueBefore" else t["dueDate"] >= bound)]
+            want = [
+                t
+                for t in want
+                if t["dueDate"] and (t["dueDate"] <= bound if flt == "dueBefore" else t["dueDate"] >= bound)
+            ]
         got = self.walk("/tasks", params, "A")
         if flt == "category":
             # CategoryIndex orders by createdAt; tasks created in the same millisecond may come in any order.
@@ -415,7 +432,14 @@ class TaskTrackerModel(RuleBasedStateMachine):
             return self.expect_error(r, 409, "CATEGORY_NAME_TAKEN")
         assert r.status_code == 201, r.text
         cid = r.json()["categoryId"]
-        self.categories[cid] = {"categoryId": cid, "name": name, "color": color, "icon": icon, "taskCount": 0, "version": 1}
+        self.categories[cid] = {
+            "categoryId": cid,
+            "name": name,
+            "color": color,
+            "icon": icon,
+            "taskCount": 0,
+            "version": 1,
+        }
         self.category_ids.append(cid)
         self.check_category(r.json(), r.headers["etag"])
         assert r.headers["location"] == f"/categories/{cid}"

@@ -143,7 +143,9 @@ def cross_get_task(bob, v: Victim):
 def cross_update_task(bob, v: Victim):
     for headers in _if_match_variants(v.task["version"]):
         for body in ({"title": "pwned"}, {"categoryId": None}, {"completed": True}):
-            same_as_missing(*_pair(bob, "PUT", "/tasks/{id}", v.task["taskId"], json=body, headers=headers), v, v.task["taskId"])
+            same_as_missing(
+                *_pair(bob, "PUT", "/tasks/{id}", v.task["taskId"], json=body, headers=headers), v, v.task["taskId"]
+            )
 
 
 def cross_delete_task(bob, v: Victim):
@@ -210,8 +212,15 @@ def cross_batch_create_tasks(bob, v: Victim):
     foreign, missing = _pair(bob, "POST", "/tasks/batch", cid, json=body)
     assert [x["status"] for x in foreign.json()["results"]] == [422, 201]
     assert [x["status"] for x in missing.json()["results"]] == [422, 201]
-    assert foreign.json()["results"][0] == {**missing.json()["results"][0], "error": foreign.json()["results"][0]["error"]}
-    assert foreign.json()["results"][0]["error"]["code"] == missing.json()["results"][0]["error"]["code"] == "UNKNOWN_CATEGORY"
+    assert foreign.json()["results"][0] == {
+        **missing.json()["results"][0],
+        "error": foreign.json()["results"][0]["error"],
+    }
+    assert (
+        foreign.json()["results"][0]["error"]["code"]
+        == missing.json()["results"][0]["error"]["code"]
+        == "UNKNOWN_CATEGORY"
+    )
     for s in v.secrets:
         assert s not in foreign.text
 
@@ -261,13 +270,28 @@ def _sign(secret: bytes, user: str, scope: dict[str, Any], payload: bytes) -> st
     return f"{_b64(payload)}.{_b64(mac)}"
 
 
-TASKS_SCOPE = {"resource": "tasks", "completed": None, "priority": None, "category_id": None, "due_before": None, "due_after": None}
+TASKS_SCOPE = {
+    "resource": "tasks",
+    "completed": None,
+    "priority": None,
+    "category_id": None,
+    "due_before": None,
+    "due_after": None,
+}
 
 
 @pytest.fixture
 def cursors(alice):
     cat = alice.new_category()
-    r = alice.post("/tasks/batch", json={"tasks": [{"title": f"t{i}", "completed": True, "priority": "high", "categoryId": cat["categoryId"]} for i in range(4)]})
+    r = alice.post(
+        "/tasks/batch",
+        json={
+            "tasks": [
+                {"title": f"t{i}", "completed": True, "priority": "high", "categoryId": cat["categoryId"]}
+                for i in range(4)
+            ]
+        },
+    )
     assert r.status_code == 200
     for i in range(2):
         alice.new_category(f"c{i}-{secrets.token_hex(2)}")
@@ -335,7 +359,11 @@ def inproc(dynamodb_endpoint):
     """The app in-process with a known cursor secret, so cursors can be signed correctly yet be malformed."""
     key, user = f"k-{secrets.token_hex(8)}", f"sec-{secrets.token_hex(4)}"
     secret = "security-suite-secret-0123456789abcdef"
-    http = TestClient(create_app(Settings(api_keys={key: user}, cursor_secret=secret)), headers={"x-api-key": key}, raise_server_exceptions=False)
+    http = TestClient(
+        create_app(Settings(api_keys={key: user}, cursor_secret=secret)),
+        headers={"x-api-key": key},
+        raise_server_exceptions=False,
+    )
     yield http, user, secret.encode(), key
     wiring.configure(Settings.from_env())
 
@@ -360,7 +388,14 @@ def test_correctly_signed_but_malformed_cursors_are_400_not_500(inproc):
     for payload in payloads:
         r = http.get("/tasks", params={"cursor": _sign(secret, user, TASKS_SCOPE, payload)})
         assert_error(r, 400, "INVALID_CURSOR")
-    r = http.get("/categories", params={"cursor": _sign(secret, user, {"resource": "categories"}, json.dumps({"userId": user, "categoryId": 5}).encode())})
+    r = http.get(
+        "/categories",
+        params={
+            "cursor": _sign(
+                secret, user, {"resource": "categories"}, json.dumps({"userId": user, "categoryId": 5}).encode()
+            )
+        },
+    )
     assert_error(r, 400, "INVALID_CURSOR")
 
 
@@ -442,7 +477,12 @@ def raw_request(server_url: str, head: bytes, body: bytes = b"") -> tuple[int, b
 
 
 def _head(method: str, path: str, key: str, *extra: bytes, body: bytes = b"") -> bytes:
-    lines = [f"{method} {path} HTTP/1.1".encode(), b"Host: localhost", f"x-api-key: {key}".encode(), b"Connection: close"]
+    lines = [
+        f"{method} {path} HTTP/1.1".encode(),
+        b"Host: localhost",
+        f"x-api-key: {key}".encode(),
+        b"Connection: close",
+    ]
     if body or method in ("POST", "PUT"):
         lines += [b"Content-Type: application/json", f"Content-Length: {len(body)}".encode()]
     return b"\r\n".join([*lines, *extra]) + b"\r\n\r\n" + body
@@ -473,11 +513,31 @@ def test_correlation_id_injection_is_never_echoed(server_url, alice):
 def test_if_match_injection_and_junk(server_url, alice, snapshot):
     task = alice.new_task("guarded")
     before = snapshot(alice.id)
-    for value in ['"2"', '"0"', '"-1"', '""', '"99999999999999999999999"', "W/\"7\"", "garbage", '"1"x', "🙂".encode(), "a" * 256]:
+    for value in [
+        '"2"',
+        '"0"',
+        '"-1"',
+        '""',
+        '"99999999999999999999999"',
+        'W/"7"',
+        "garbage",
+        '"1"x',
+        "🙂".encode(),
+        "a" * 256,
+    ]:
         r = alice.put(f"/tasks/{task['taskId']}", json={"title": "x"}, headers={"If-Match": value})
         assert_error(r, 412, "PRECONDITION_FAILED")
-    assert_error(alice.put(f"/tasks/{task['taskId']}", json={"title": "x"}, headers={"If-Match": "a" * 257}), 400, "VALIDATION_ERROR")
-    for raw in [b'If-Match: "9"\r\nX-Injected: 1', b'If-Match: "9"\x00"1"', b'If-Match: "9"\r "1"', b'If-Match: \xff"1"']:
+    assert_error(
+        alice.put(f"/tasks/{task['taskId']}", json={"title": "x"}, headers={"If-Match": "a" * 257}),
+        400,
+        "VALIDATION_ERROR",
+    )
+    for raw in [
+        b'If-Match: "9"\r\nX-Injected: 1',
+        b'If-Match: "9"\x00"1"',
+        b'If-Match: "9"\r "1"',
+        b'If-Match: \xff"1"',
+    ]:
         status, data = raw_request(server_url, _head("DELETE", f"/tasks/{task['taskId']}", alice.key, raw))
         assert 400 <= status < 500, data[:300]
         assert b"\r\nx-injected" not in data.partition(b"\r\n\r\n")[0].lower()
@@ -503,7 +563,9 @@ def test_log_injection_stays_inside_one_json_record(server_url, alice, tmp_path_
     r = alice.post("/tasks", json={"title": f"title{fake}"})  # control characters: refused
     assert_error(r, 400, "VALIDATION_ERROR")
     assert alice.post("/tasks", json={"title": marker, "description": fake}).status_code == 201
-    status, _ = raw_request(server_url, _head("GET", "/tasks", alice.key, f"X-Correlation-Id: x\r\n{marker}: 1".encode()))
+    status, _ = raw_request(
+        server_url, _head("GET", "/tasks", alice.key, f"X-Correlation-Id: x\r\n{marker}: 1".encode())
+    )
     assert status < 500
     lines = [line for line in server_log(tmp_path_factory).read_text().splitlines() if marker in line]
     assert lines, "the injected requests were not logged"
@@ -548,7 +610,12 @@ def test_oversized_and_deeply_nested_json_is_4xx(operation, method, path, alice,
             assert_error(r, expected)
             assert snapshot(alice.id) == before, name
     if has_body:  # chunked, with no Content-Length: counted as it arrives
-        r = alice.request(method, url, content=iter([b'{"title": "', b"x" * (1024 * 1024), b'"}']), headers={"Content-Type": "application/json"})
+        r = alice.request(
+            method,
+            url,
+            content=iter([b'{"title": "', b"x" * (1024 * 1024), b'"}']),
+            headers={"Content-Type": "application/json"},
+        )
         assert_error(r, 413, "PAYLOAD_TOO_LARGE")
         assert snapshot(alice.id) == before
 
@@ -630,7 +697,9 @@ UNICODE_CASES = [(o[0], path) for o in BODY_OPERATIONS for path, _ in string_fie
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("operation,path", UNICODE_CASES, ids=[f"{o}:{'.'.join(map(str, p))}" for o, p in UNICODE_CASES])
+@pytest.mark.parametrize(
+    "operation,path", UNICODE_CASES, ids=[f"{o}:{'.'.join(map(str, p))}" for o, p in UNICODE_CASES]
+)
 def test_unicode_in_every_string_field_round_trips_or_is_400(operation, path, alice, snapshot):
     ctx = {"task": alice.new_task()["taskId"], "category": alice.new_category()["categoryId"]}
     for label, value in UNICODE.items():
@@ -639,9 +708,14 @@ def test_unicode_in_every_string_field_round_trips_or_is_400(operation, path, al
         assert r.status_code < 500, (label, r.text)
         if r.status_code >= 400:
             assert_error(r, 400, "VALIDATION_ERROR")
-            assert path[-1] not in FREE_TEXT or label in ("bom", "noncharacter", "line separator", "zero width", "max bmp", "rtl override"), (
-                f"{label} refused in free text {path}: {r.text}"
-            )
+            assert path[-1] not in FREE_TEXT or label in (
+                "bom",
+                "noncharacter",
+                "line separator",
+                "zero width",
+                "max bmp",
+                "rtl override",
+            ), f"{label} refused in free text {path}: {r.text}"
             continue
         if path[-1] == "icon" and len(value) > 64:
             continue

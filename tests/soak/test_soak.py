@@ -30,7 +30,17 @@ SOAK_CLIENTS = int(os.environ.get("SOAK_CLIENTS", "12"))
 SOAK_USERS = int(os.environ.get("SOAK_USERS", "4"))
 SOAK_SEED = int(os.environ.get("SOAK_SEED", str(secrets.randbits(32))))
 
-TASK_FIELDS = ("taskId", "title", "description", "completed", "priority", "dueDate", "categoryId", "createdAt", "version")
+TASK_FIELDS = (
+    "taskId",
+    "title",
+    "description",
+    "completed",
+    "priority",
+    "dueDate",
+    "categoryId",
+    "createdAt",
+    "version",
+)
 CATEGORY_FIELDS = ("categoryId", "name", "color", "icon", "taskCount", "createdAt", "version")
 PRIORITIES = ("low", "medium", "high")
 DUE_DATES = (None, "2026-01-01T00:00:00.000Z", "2026-06-15T12:30:00.000Z", "2027-03-01T08:00:00.000Z")
@@ -108,7 +118,9 @@ class UserState:
 class Journal:
     lock: threading.Lock = field(default_factory=threading.Lock)
     obs: list[Obs] = field(default_factory=list)
-    deletes: dict[str, list[tuple[float, float, int]]] = field(default_factory=lambda: defaultdict(list))  # id -> (start, end, status)
+    deletes: dict[str, list[tuple[float, float, int]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )  # id -> (start, end, status)
     delete_started: dict[str, float] = field(default_factory=dict)
     statuses: Counter = field(default_factory=Counter)
     by_op: Counter = field(default_factory=Counter)
@@ -175,7 +187,9 @@ class Client:
 
     # ------------------------------------------------------------------ plumbing
 
-    def call(self, op: str, method: str, url: str, ids: tuple[str, ...] = (), **kw: Any) -> tuple[httpx.Response | None, float, float]:
+    def call(
+        self, op: str, method: str, url: str, ids: tuple[str, ...] = (), **kw: Any
+    ) -> tuple[httpx.Response | None, float, float]:
         start = time.monotonic()
         try:
             r = self.http.request(method, url, **kw)
@@ -202,7 +216,14 @@ class Client:
         return r, start, end
 
     def observe(
-        self, kind: str, body: dict[str, Any], start: float, end: float, write: bool, expected: int | None = None, bulk: bool = False
+        self,
+        kind: str,
+        body: dict[str, Any],
+        start: float,
+        end: float,
+        write: bool,
+        expected: int | None = None,
+        bulk: bool = False,
     ) -> None:
         item_id = body["taskId"] if kind == "task" else body["categoryId"]
         fields = TASK_FIELDS if kind == "task" else CATEGORY_FIELDS
@@ -260,7 +281,9 @@ class Client:
         if r is None or r.status_code == 409 and r.json()["error"]["code"] == "REQUEST_IN_PROGRESS":
             return
         if r.status_code != first.status_code or r.json() != first.json():
-            self.j.fail(f"{op} replay answered {r.status_code} {r.text[:200]}, first {first.status_code} {first.text[:200]}")
+            self.j.fail(
+                f"{op} replay answered {r.status_code} {r.text[:200]}, first {first.status_code} {first.text[:200]}"
+            )
         if first.headers.get("location") != r.headers.get("location"):
             self.j.fail(f"{op} replay Location {r.headers.get('location')} != {first.headers.get('location')}")
 
@@ -321,7 +344,9 @@ class Client:
         tid = self.pick(self.me.tasks)
         if tid is None:
             return self.create_task()
-        body = {k: v for k, v in self.task_body().items() if self.rng.random() < 0.6} or {"completed": self.rng.random() < 0.5}
+        body = {k: v for k, v in self.task_body().items() if self.rng.random() < 0.6} or {
+            "completed": self.rng.random() < 0.5
+        }
         if self.rng.random() < 0.35:
             body["categoryId"] = self.pick(self.me.categories) if self.rng.random() < 0.8 else None
         headers = self.if_match(tid)
@@ -553,7 +578,9 @@ class Client:
         params = {"cascade": "detach"} if self.rng.random() < 0.5 else {}
         with self.j.lock:
             self.j.delete_started.setdefault(cid, time.monotonic())
-        r, s, e = self.call("delete_category", "DELETE", f"/categories/{cid}", ids=(cid,), headers=headers, params=params)
+        r, s, e = self.call(
+            "delete_category", "DELETE", f"/categories/{cid}", ids=(cid,), headers=headers, params=params
+        )
         if r is None:
             return
         with self.j.lock:
@@ -590,7 +617,11 @@ class Client:
             cid = self.rng.choice(other.categories) if other.categories else None
         probes = []
         if tid:
-            probes += [("GET", f"/tasks/{tid}", None), ("PUT", f"/tasks/{tid}", {"title": "stolen"}), ("DELETE", f"/tasks/{tid}", None)]
+            probes += [
+                ("GET", f"/tasks/{tid}", None),
+                ("PUT", f"/tasks/{tid}", {"title": "stolen"}),
+                ("DELETE", f"/tasks/{tid}", None),
+            ]
         if cid:
             probes += [
                 ("GET", f"/categories/{cid}", None),
@@ -598,7 +629,9 @@ class Client:
                 ("DELETE", f"/categories/{cid}", None),
             ]
             # Creating into another user's category is refused per item; listing through it reads nothing.
-            r, _, _ = self.call("batch_create_tasks", "POST", "/tasks/batch", json={"tasks": [{"title": "x", "categoryId": cid}]})
+            r, _, _ = self.call(
+                "batch_create_tasks", "POST", "/tasks/batch", json={"tasks": [{"title": "x", "categoryId": cid}]}
+            )
             if r is not None and r.status_code == 200 and [x["status"] for x in r.json()["results"]] != [422]:
                 self.j.fail(f"batch into another user's category answered {r.text[:300]}")
             r, _, _ = self.call("list_tasks", "GET", "/tasks", params={"categoryId": cid})
@@ -613,7 +646,11 @@ class Client:
             return
         method, url, body = self.rng.choice(probes)
         headers = {"If-Match": '"1"'} if self.rng.random() < 0.3 else {}
-        op = "probe:" + {"GET": "get", "PUT": "update", "DELETE": "delete"}[method] + ("_task" if "/tasks/" in url else "_category")
+        op = (
+            "probe:"
+            + {"GET": "get", "PUT": "update", "DELETE": "delete"}[method]
+            + ("_task" if "/tasks/" in url else "_category")
+        )
         self.call(op, method, url, json=body, headers=headers)
 
     # ------------------------------------------------------------------ loop
@@ -663,7 +700,9 @@ def check_invariants(j: Journal, ddb: Any, users: list[UserState]) -> dict[str, 
         for t in query_all(ddb, "Tasks", us.user.id):
             stored_tasks[t["taskId"]] = t
         for c in query_all(ddb, "Categories", us.user.id):
-            (guards if c["categoryId"].startswith(NAME_GUARD_PREFIX) else stored_cats)[f"{us.user.id}/{c['categoryId']}"] = c
+            (guards if c["categoryId"].startswith(NAME_GUARD_PREFIX) else stored_cats)[
+                f"{us.user.id}/{c['categoryId']}"
+            ] = c
     stored_cats = {k.split("/", 1)[1]: v for k, v in stored_cats.items()}
 
     # Invariant 1: everything stored under a user was created by that user's clients.
@@ -671,7 +710,9 @@ def check_invariants(j: Journal, ddb: Any, users: list[UserState]) -> dict[str, 
         if j.created.get(item_id) != item["userId"]:
             failures.append(f"{item_id} stored under {item['userId']} but created by {j.created.get(item_id)}")
 
-    failures += [f"{u}'s list returned {i}, created by {j.created.get(i)}" for u, i in j.listed if j.created.get(i) != u]
+    failures += [
+        f"{u}'s list returned {i}, created by {j.created.get(i)}" for u, i in j.listed if j.created.get(i) != u
+    ]
 
     # Invariant 2: taskCount exact; no task in a category that does not exist.
     counts: Counter = Counter()
@@ -680,7 +721,9 @@ def check_invariants(j: Journal, ddb: Any, users: list[UserState]) -> dict[str, 
             counts[t["categoryId"]] += 1
             cat = stored_cats.get(t["categoryId"])
             if cat is None or cat["userId"] != t["userId"]:
-                failures.append(f"task {t['taskId']} is in category {t['categoryId']}, which {t['userId']} does not have")
+                failures.append(
+                    f"task {t['taskId']} is in category {t['categoryId']}, which {t['userId']} does not have"
+                )
     for cid, c in stored_cats.items():
         if c["taskCount"] != counts[cid]:
             failures.append(f"category {cid}: taskCount {c['taskCount']} but {counts[cid]} tasks")
@@ -714,7 +757,9 @@ def check_invariants(j: Journal, ddb: Any, users: list[UserState]) -> dict[str, 
         writes = [o for o in observations if o.write]
         acked_writes += len(writes) + sum(1 for o in observations if o.bulk)
         versions = Counter(o.body["version"] for o in writes)
-        failures += [f"{item_id}: {n} acknowledged writes all answered version {v}" for v, n in versions.items() if n > 1]
+        failures += [
+            f"{item_id}: {n} acknowledged writes all answered version {v}" for v, n in versions.items() if n > 1
+        ]
         failures += [
             f"{item_id}: If-Match {o.expected_version} acknowledged as version {o.body['version']}"
             for o in writes
@@ -783,11 +828,15 @@ def check_invariants(j: Journal, ddb: Any, users: list[UserState]) -> dict[str, 
     # was completed when last seen (clear-completed must never take a task someone reopened).
     for user_id, gone in gone_by_clear.items():
         if len(gone) != j.cleared[user_id]:
-            failures.append(f"{user_id}: {len(gone)} tasks gone without a delete, clear-completed deleted {j.cleared[user_id]}")
+            failures.append(
+                f"{user_id}: {len(gone)} tasks gone without a delete, clear-completed deleted {j.cleared[user_id]}"
+            )
         for tid in gone:
             versions = task_versions.get(tid)
             if versions and not versions[max(versions)]["completed"]:
-                failures.append(f"task {tid}: deleted by clear-completed, but last acknowledged as not completed: {versions[max(versions)]}")
+                failures.append(
+                    f"task {tid}: deleted by clear-completed, but last acknowledged as not completed: {versions[max(versions)]}"
+                )
     return {
         "acknowledgedWrites": acked_writes,
         "itemsObserved": len(per_item),
@@ -817,7 +866,9 @@ def test_soak_keeps_every_invariant(make_user, ddb, capsys):
             us.categories.append(cat["categoryId"])
             us.names.append(cat["name"])
             journal.created[cat["categoryId"]] = us.user.id
-            journal.obs.append(Obs("category", cat["categoryId"], us.user.id, {f: cat.get(f) for f in CATEGORY_FIELDS}, 0, 0, True))
+            journal.obs.append(
+                Obs("category", cat["categoryId"], us.user.id, {f: cat.get(f) for f in CATEGORY_FIELDS}, 0, 0, True)
+            )
     clients = [
         Client(i, users[i % SOAK_USERS], [u for u in users if u is not users[i % SOAK_USERS]], journal, SOAK_SEED + i)
         for i in range(SOAK_CLIENTS)
@@ -857,7 +908,9 @@ def test_soak_keeps_every_invariant(make_user, ddb, capsys):
             f"{len(journal.failures)} invariant failures"
         )
 
-    assert not journal.failures, f"{len(journal.failures)} failures (seed {SOAK_SEED}):\n" + "\n".join(journal.failures[:40])
+    assert not journal.failures, f"{len(journal.failures)} failures (seed {SOAK_SEED}):\n" + "\n".join(
+        journal.failures[:40]
+    )
     assert not [s for s in journal.statuses if isinstance(s, int) and s >= 500]
     ran = journal.ops_run | {"list_tasks"}
     assert known <= ran, f"operations never run: {known - ran}"
