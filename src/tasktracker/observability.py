@@ -15,7 +15,9 @@ METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "TaskTracker"
 
 logger = Logger(service=SERVICE_NAME)
 # A no-op unless tracing is on (Lambda with Tracing: Active); `serve` sets POWERTOOLS_TRACE_DISABLED.
-tracer = Tracer(service=SERVICE_NAME)
+# Only botocore is patched (its calls are the subsegments): the default patches every library X-Ray knows that is
+# importable (httpx, requests, sqlite3, ...), none of which the functions call; ~4 ms of each cold start (make bench).
+tracer = Tracer(service=SERVICE_NAME, patch_modules=["botocore"])
 
 
 def outcome(status: int) -> str:
