@@ -28,10 +28,14 @@ class IdempotencyGuard:
         self.client = client
         self._run: Callable[..., list[Any]] | None = None
         self._config: Any = None
+        self._lambda_context: Any = None
 
     def register_lambda_context(self, context: Any) -> None:
-        self._setup()
-        self._config.register_lambda_context(context)
+        """This invocation's deadline bounds its in-flight records. Kept until a key arrives, so that a POST
+        without one does not import Powertools idempotency (~25 ms of a cold start, make bench)."""
+        self._lambda_context = context
+        if self._config is not None:
+            self._config.register_lambda_context(context)
 
     def _setup(self) -> Callable[..., list[Any]]:
         if self._run is None:
@@ -54,6 +58,8 @@ class IdempotencyGuard:
                 lambda_context=_LocalDeadline(),
                 response_hook=mark_replayed,
             )
+            if self._lambda_context is not None:
+                self._config.register_lambda_context(self._lambda_context)
             layer = DynamoDBPersistenceLayer(table_name=self.table_name, boto3_client=self.client)
 
             @idempotent_function(data_keyword_argument="request", persistence_store=layer, config=self._config)
