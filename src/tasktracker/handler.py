@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -20,6 +21,10 @@ TEXT_MIME_TYPES = ["application/json", "application/problem+json", "text/plain",
 
 app = create_app()
 _asgi_handler = Mangum(app, lifespan="off", text_mime_types=TEXT_MIME_TYPES)
+if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+    # In Lambda the DynamoDB client and the services are built at init, once per execution environment (and into
+    # the snapshot with SnapStart), not inside the first request.
+    wiring.services()
 
 
 def add_content_length(event: dict[str, Any]) -> dict[str, Any]:
