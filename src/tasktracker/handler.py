@@ -19,7 +19,7 @@ from tasktracker.observability import logger, tracer
 
 TEXT_MIME_TYPES = ["application/json", "application/problem+json", "text/plain", "text/html"]
 
-app = create_app()
+app = create_app(one_request_at_a_time=True)
 _asgi_handler = Mangum(app, lifespan="off", text_mime_types=TEXT_MIME_TYPES)
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
     # In Lambda the DynamoDB client and the services are built at init, once per execution environment (and into
