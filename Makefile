@@ -120,3 +120,9 @@ bench: install  ## cold start, warm cost, DynamoDB calls and sizes of every func
 
 bench-profile: install  ## where a cold start's time goes: CPU per stage, -X importtime, cProfile (FUNCTION=get_task)
 	$(PY) -m bench.profile --scenario $(or $(FUNCTION),get_task)
+
+# ---------------------------------------------------------------- sam local (README: "sam local")
+SAM_LOCAL_ARGS ?=
+.PHONY: sam-local
+sam-local: install $(SAM)  ## sam local start-api on :$(PORT) for this machine's arch (SAM_LOCAL_ARGS="--warm-containers EAGER")
+	$(PY) scripts/sam_local.py --port $(PORT) $(SAM_LOCAL_ARGS)
