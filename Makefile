@@ -19,7 +19,7 @@ install: $(UV)  ## .venv from uv.lock (no changes to the lock)
 run: install  ## API on http://127.0.0.1:$(PORT), DynamoDB Local data in .local/
 	$(PY) -m tasktracker.cli serve --port $(PORT)
 
-test: install  ## everything CI runs
+test: install browser  ## everything CI runs (sets up Chromium for the docs-page test if missing)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: install  ## unit tests only, no Java
