@@ -881,6 +881,12 @@ def uninstall(cache: Path, state: Path) -> int:
     if packages:
         say(f"purging the Debian packages sam-local installed: {' '.join(packages)}")
         run(["apt-get", "purge", "-y", "-q", *packages], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        # dockerd writes its trust key there on first start; the package's purge leaves it.
+        etc = Path("/etc/docker")
+        if "docker.io" in packages and etc.is_dir() and {p.name for p in etc.iterdir()} <= {"key.json"}:
+            shutil.rmtree(etc)
+            say("removed /etc/docker (dockerd's key.json)")
+        state.unlink(missing_ok=True)
     else:
         say("no Debian packages were installed by sam-local")
     return 0
