@@ -58,8 +58,9 @@ def stock_spec(text: str) -> str:
     return re.sub(r"(x-apikeyInfoFunc:\s*)tasktracker\.security\.api_key_info", r"\1stock_ops.api_key_info", text)
 
 
-def build(out: Path, functions: list[str], python: str) -> dict[str, Path]:
-    """Build every package under `out`; returns the directories by role."""
+def build(out: Path, functions: list[str], python: str, source: Path = ROOT) -> dict[str, Path]:
+    """Build every package under `out`; returns the directories by role. `source`: the checkout whose
+    layer/Makefile and src/ are built as "ours" (another revision, to measure a change against it)."""
     arch = host_architecture()
     if out.exists():
         shutil.rmtree(out)
@@ -70,14 +71,16 @@ def build(out: Path, functions: list[str], python: str) -> dict[str, Path]:
         "make",
         "-s",
         "-f",
-        str(ROOT / "layer" / "Makefile"),
+        str(source / "layer" / "Makefile"),
         f"ARCHITECTURE={arch}",
         f"BUILD={out.parent / 'layer-requirements'}",
         f"CACHE={ROOT / '.local' / 'bench-layer-cache'}",
+        f"UV={ROOT / '.local' / 'uv' / 'bin' / 'uv'}",
+        f"HOST_PYTHON={ROOT / '.venv' / 'bin' / 'python'}",
     ]
-    _run([*make, "build-DependencyLayer", f"ARTIFACTS_DIR={layer}"], ROOT)
+    _run([*make, "build-DependencyLayer", f"ARTIFACTS_DIR={layer}"], source)
     for fn in functions:
-        _run([*make, f"build-{fn}", f"ARTIFACTS_DIR={out / 'ours' / 'task' / fn}"], ROOT / "src")
+        _run([*make, f"build-{fn}", f"ARTIFACTS_DIR={out / 'ours' / 'task' / fn}"], source / "src")
     missing = [
         m for m in ("boto3", "connexion", "mangum", "aws_lambda_powertools") if not (layer / "python" / m).is_dir()
     ]

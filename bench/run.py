@@ -628,7 +628,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--skip-build", action="store_true", help="reuse the packages of the last build")
     p.add_argument("--no-warm", action="store_true")
     p.add_argument("--build-only", action="store_true", help="build the packages and stop")
+    p.add_argument(
+        "--source",
+        type=Path,
+        default=ROOT,
+        help="a checkout (git worktree, git archive) whose layer/Makefile and src/ are built as ours",
+    )
     args = p.parse_args(argv)
+    args.build_dir, args.out = args.build_dir.resolve(), args.out.resolve()
 
     names = [s.name for s in scenarios.SCENARIOS]
     if args.only:
@@ -655,7 +662,7 @@ def main(argv: list[str] | None = None) -> None:
             "root": args.build_dir,
         }
     else:
-        dirs = build.build(args.build_dir, functions, python)
+        dirs = build.build(args.build_dir, functions, python, args.source.resolve())
     ref = REFERENCE_SCENARIO if REFERENCE_SCENARIO in names else names[0]
     ref_fn = scenarios.BY_NAME[ref].function
     nopyc_fn = args.build_dir / "ours-nopyc" / ref_fn
@@ -697,6 +704,7 @@ def main(argv: list[str] | None = None) -> None:
         "machine": f"{_cpu_model()}, {os.cpu_count()} CPUs, {platform.system()} {platform.machine()}",
         "architecture": build.host_architecture(),
         "git": _git(),
+        "source": str(args.source.resolve()),
         "load_before": load_before,
         "load_after": _load(),
         "quick": args.quick,

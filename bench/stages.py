@@ -25,6 +25,8 @@ def stage(name: str) -> None:
     marks.append((name, time.process_time()))
 
 
+import boto3  # noqa: E402, F401
+
 stage("import boto3")
 from tasktracker.store.client import dynamodb_client  # noqa: E402
 
