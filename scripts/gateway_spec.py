@@ -20,6 +20,10 @@ ignores or rejects part of OpenAPI 3.0 (DESIGN.md §5). This script writes what 
 4. `x-amazon-apigateway-gateway-responses` make the gateway's own errors (missing/invalid key, validation,
    throttling, quota, WAF, 4XX/5XX defaults) use the app's error envelope, with CORS headers and the request
    id as correlationId.
+5. Each Lambda integration invokes the function's alias (`${CreateTaskFunction.Arn}` -> `${CreateTaskFunction.Alias}`,
+   which SAM resolves to the `live` alias of AutoPublishAlias): SnapStart applies only to published versions, and
+   an alias also lets a deployment move traffic in one step. openapi.yaml keeps naming the function (`.Arn`), which
+   is what Connexion's per-function split (tasktracker.spec.for_function) and the route proofs read.
 
 Usage: gateway_spec.py [SOURCE [TARGET]]   (defaults: openapi.yaml, build/gateway/openapi.json)
 """
@@ -45,6 +49,7 @@ ANNOTATIONS = ("example", "examples", "default", "readOnly", "writeOnly", "discr
 UNSUPPORTED_FORMATS = ("int32", "int64")
 EXCLUSIVE = ("exclusiveMinimum", "exclusiveMaximum")
 MODEL_NAME = re.compile(r"^[A-Za-z0-9]+$")
+FUNCTION_ARN = re.compile(r"\$\{(\w+)\.Arn\}")
 
 # Gateway response type -> (status or None to keep the gateway's own, code, message, details field or None).
 # The message None means "the gateway's own message" ($context.error.messageString, already a JSON string).
@@ -190,6 +195,18 @@ def _gateway_responses(allow_headers: list[str], expose_headers: list[str]) -> d
     return out
 
 
+def _invoke_alias(op: dict[str, Any]) -> None:
+    """A Lambda proxy integration's uri names the function's alias instead of the function ($LATEST)."""
+    integration = op.get("x-amazon-apigateway-integration") or {}
+    uri = integration.get("uri")
+    if integration.get("type") != "aws_proxy" or not isinstance(uri, dict) or "Fn::Sub" not in uri:
+        return
+    text = uri["Fn::Sub"]
+    if len(FUNCTION_ARN.findall(text)) != 1:
+        raise ValueError(f"an integration must name exactly one function as ${{Name.Arn}}: {text}")
+    integration["uri"] = {"Fn::Sub": FUNCTION_ARN.sub(r"${\1.Alias}", text)}
+
+
 def derive(spec: dict[str, Any], allow_headers: list[str], expose_headers: list[str]) -> dict[str, Any]:
     doc = copy.deepcopy(spec)
     bad_names = [n for n in doc.get("components", {}).get("schemas", {}) if not MODEL_NAME.match(n)]
@@ -200,6 +217,7 @@ def derive(spec: dict[str, Any], allow_headers: list[str], expose_headers: list[
         if root_security is not None and "security" not in op:
             op["security"] = copy.deepcopy(root_security)
         # Connexion's operationIds are Python paths; the gateway keeps them as operation names (harmless).
+        _invoke_alias(op)
     components = doc.get("components", {})
     components.pop("examples", None)
     components.pop("links", None)  # OpenAPI links guide clients (stateful tests); the gateway has no use for them

@@ -132,7 +132,9 @@ def operations(doc: dict[str, Any]):
                 yield path, method, op
 
 
-FUNCTION_IN_URI = re.compile(r"\$\{(\w+)\.Arn\}")
+# openapi.yaml names the function (`.Arn`); the derived gateway spec names its alias (`.Alias`, SAM's AutoPublishAlias).
+FUNCTION_IN_URI = re.compile(r"\$\{(\w+)\.(?:Arn|Alias)\}")
+ALIAS = "live"
 
 
 def function_name(operation_id: str) -> str:
