@@ -34,7 +34,7 @@ def _reopen_first(store, method: str, user_id: str, task_id: str, monkeypatch) -
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("race_at", ["get_tasks", "apply_task_changes"])
+@pytest.mark.parametrize("race_at", ["query_tasks", "apply_task_changes"])
 def test_clear_completed_never_deletes_a_task_reopened_meanwhile(app, monkeypatch, race_at):
     """Soak finding: clear-completed deleted tasks another client had just reopened (its per-task fallback
     deleted unconditionally, and the re-read did not check `completed` again)."""

@@ -75,11 +75,21 @@ class BulkService:
         return [r for r in results if r is not None]
 
     def bulk_action(
-        self, user_id: str, action: str, task_ids: list[str], only_if: dict[str, Any] | None = None
+        self,
+        user_id: str,
+        action: str,
+        task_ids: list[str],
+        only_if: dict[str, Any] | None = None,
+        current: dict[str, dict[str, Any]] | None = None,
     ) -> list[dict[str, Any]]:
-        """only_if: act only on tasks that (still) have these values; the others are left alone (409)."""
+        """only_if: act only on tasks that (still) have these values; the others are left alone (409).
+
+        current: the tasks as just read (strongly consistent) by the caller, to save the BatchGetItem; every write
+        is conditioned on the version read either way.
+        """
         changes = ACTIONS[action]
-        current = run_read(lambda: self.store.get_tasks(user_id, task_ids))
+        if current is None:
+            current = run_read(lambda: self.store.get_tasks(user_id, task_ids))
         results: list[dict[str, Any] | None] = [None] * len(task_ids)
         writes: list[tuple[int, dict[str, Any]]] = []
         for i, task_id in enumerate(task_ids):
@@ -114,7 +124,10 @@ class BulkService:
         completed, next_key = run_read(lambda: self.store.query_tasks(user_id, limit=100, completed=True))
         # Only tasks still completed: one reopened meanwhile must survive "clear completed".
         ids = [t["taskId"] for t in completed]
-        results = self.bulk_action(user_id, "delete", ids, only_if={"completed": True}) if completed else []
+        read = {t["taskId"]: t for t in completed}  # the Query is strongly consistent: no second read needed
+        results = (
+            self.bulk_action(user_id, "delete", ids, only_if={"completed": True}, current=read) if completed else []
+        )
         deleted = sum(1 for r in results if r["status"] == 204)
         return deleted, next_key is not None or deleted < len(completed)
 
