@@ -19,9 +19,9 @@ from typing import Any
 
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
-from samtranslator.internal.managed_policies import get_bundled_managed_policy_map  # noqa: E402
-from samtranslator.translator.transform import transform  # noqa: E402
-from samtranslator.yaml_helper import yaml_parse  # noqa: E402
+from samtranslator.internal.managed_policies import get_bundled_managed_policy_map
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
 
 
 class BundledPolicies:

@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from conftest import ROOT, SPEC, offline_env, run
+from iac_support import ROOT, SPEC, offline_env, run
 
 BUILD_DIR = ROOT / "build" / "iac" / "sam"
 ELF_AARCH64 = 183

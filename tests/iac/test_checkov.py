@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conftest import TEMPLATE, run
+from iac_support import TEMPLATE, run
 
 
 def test_checkov_has_no_unskipped_failure(checkov_cli: Path, template: dict[str, Any]) -> None:

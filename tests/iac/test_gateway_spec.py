@@ -10,9 +10,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+from iac_support import operations
 from openapi_spec_validator import validate
-
-from conftest import operations
 
 FORBIDDEN = {"discriminator", "example", "examples", "exclusiveMinimum", "exclusiveMaximum", "readOnly",
              "writeOnly", "default", "nullable", "oneOf", "anyOf"}
@@ -83,7 +82,7 @@ def test_model_names_and_paths(gateway_doc: dict[str, Any]) -> None:
 
 
 def test_models_are_draft4_and_validators_exist(gateway_doc: dict[str, Any]) -> None:
-    for where, schema in schemas(gateway_doc):
+    for _where, schema in schemas(gateway_doc):
         jsonschema.Draft4Validator.check_schema(schema)
     validators = gateway_doc["x-amazon-apigateway-request-validators"]
     for path, method, op in operations(gateway_doc):

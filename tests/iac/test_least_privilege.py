@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import botocore.exceptions
 import pytest
-
-from conftest import function_name, operations
+from iac_support import function_name, operations
 
 pytestmark = pytest.mark.integration
 

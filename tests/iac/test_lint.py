@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import TEMPLATE, run
+from iac_support import TEMPLATE, run
 
 CFN_LINT = [str(Path(sys.executable).parent / "cfn-lint")]
 

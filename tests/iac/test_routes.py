@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from conftest import ALIAS, function_name, operations
+from iac_support import ALIAS, function_name, operations
 
 URI = (
     r"^arn:\$\{AWS::Partition\}:apigateway:\$\{AWS::Region\}:lambda:path/2015-03-31/functions/"

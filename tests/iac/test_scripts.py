@@ -7,13 +7,11 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
-
-from conftest import ROOT, offline_env, run
+from iac_support import ROOT, offline_env, run
 
 SCRIPTS = ROOT / "scripts"
 

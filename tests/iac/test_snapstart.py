@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ALIAS, function_name, operations, sam_transform
+from iac_support import ALIAS, function_name, operations, sam_transform
 
 
 def resolve(node: Any, conditions: dict[str, Any], params: dict[str, str]) -> Any:

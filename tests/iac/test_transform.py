@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from conftest import function_name, operations
+from iac_support import function_name, operations
 
 ALARMS = {
     "Api5xxRateAlarm", "ApiLatencyP99Alarm", "LambdaErrorsAlarm", "LambdaThrottlesAlarm",
