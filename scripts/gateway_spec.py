@@ -31,8 +31,8 @@ Usage: gateway_spec.py [SOURCE [TARGET]]   (defaults: openapi.yaml, build/gatewa
 from __future__ import annotations
 
 import copy
-import os
 import json
+import os
 import re
 import sys
 from pathlib import Path
