@@ -26,7 +26,7 @@ test-fast: install  ## unit tests only, no Java
 	$(PY) -m pytest tests/unit -m "not integration" $(PYTEST_ARGS)
 
 lint: install
-	$(PY) -m ruff check src tests
+	$(PY) -m ruff check src tests scripts bench loadtest
 	$(PY) -m openapi_spec_validator openapi.yaml
 
 clean:
