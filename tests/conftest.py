@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import secrets
 import socket
@@ -209,3 +211,16 @@ def stored(ddb: Any, user_id: str) -> dict[str, list[dict[str, Any]]]:
 @pytest.fixture
 def snapshot(ddb: Any):
     return lambda user_id: stored(ddb, user_id)
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[io.StringIO]:
+    """What the Powertools logger writes in this process, through a handler with its own formatter."""
+    from tasktracker.observability import logger
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    yield stream
+    logger.removeHandler(handler)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 from typing import Any
 
 import boto3
@@ -135,24 +133,11 @@ def test_transaction_throttled_is_503(app_with_client, snapshot):
     assert snapshot(USER) == before
 
 
-@pytest.fixture
-def captured_logs():
-    """The JSON lines the Powertools logger writes, via a handler with its own formatter."""
-    from tasktracker.observability import logger
-
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logger.registered_formatter)
-    logger.addHandler(handler)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    logger.removeHandler(handler)
-
-
 def test_one_json_log_line_per_request_without_the_api_key(app_with_client, captured_logs):
     http, _ = app_with_client()
     r = http.post("/tasks", json={"title": "logged"}, headers={"X-Correlation-Id": "log-test-1"})
     assert r.status_code == 201
-    lines = captured_logs()
+    lines = [json.loads(line) for line in captured_logs.getvalue().splitlines()]
     assert KEY not in json.dumps(lines)
     access = [entry for entry in lines if entry.get("message") == "request"]
     assert len(access) == 1

@@ -10,9 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import io
 import json
-import logging
 import re
 import secrets
 import socket
@@ -422,18 +420,6 @@ def test_api_keys_never_appear_in_the_server_output(server_url, key_pool, alice,
     assert '"message":"request"' in text.replace(" ", "")  # the access log is there: requests were logged
     leaked = [k for k, _ in key_pool.keys if k in text] + [k for k in (unknown, alice.key + "x") if k in text]
     assert not leaked, [line for line in text.splitlines() if any(k in line for k in leaked)][:3]  # the lines
-
-
-@pytest.fixture
-def captured_logs():
-    from tasktracker.observability import logger
-
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logger.registered_formatter)
-    logger.addHandler(handler)
-    yield stream
-    logger.removeHandler(handler)
 
 
 @pytest.mark.integration
