@@ -276,6 +276,20 @@ def processes_mentioning(text: str) -> list[int]:
     return pids
 
 
+def shims_of(run_dir: Path) -> list[int]:
+    """containerd-shim processes of our engine: their command line names its containerd socket, or their working
+    directory is in our exec root (runc v2 shims chdir into the bundle there)."""
+    pids = []
+    for pid in processes_mentioning("containerd-shim"):
+        try:
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+        except OSError:
+            continue
+        if cwd.startswith(str(run_dir)):
+            pids.append(pid)
+    return pids
+
+
 def stop_pid(pid: int, timeout: float) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
@@ -410,8 +424,13 @@ class PrivateDockerd:
                 say(f"removed {len(ids)} container(s)")
             stop_pid(proc.pid, 30)
         proc.wait()
-        for pid in processes_mentioning(str(RUN_DIR)):  # containerd / shims, should dockerd not have stopped them
-            stop_pid(pid, 10)
+        # containerd and its shims exit on their own after dockerd, but not always at once: wait for them (and
+        # stop any that linger), so nothing of ours outlives the teardown.
+        deadline = time.monotonic() + 20
+        while (left := processes_mentioning(str(RUN_DIR)) + shims_of(RUN_DIR)) and time.monotonic() < deadline:
+            for pid in left:
+                stop_pid(pid, 5)
+            time.sleep(0.2)
         unmount_all(RUN_DIR)
         unmount_all(self.data_root)
         if engine.made_bridge and link_exists(BRIDGE):
