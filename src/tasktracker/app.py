@@ -10,7 +10,6 @@ import re
 import time
 import uuid
 from contextvars import ContextVar
-from pathlib import Path
 from typing import Any
 
 from connexion import AsyncApp
@@ -52,11 +51,6 @@ CORS_ALLOW_HEADERS = ["Content-Type", "x-api-key", "If-Match", "X-Correlation-Id
 CORS_EXPOSE_HEADERS = ["ETag", "Location", "X-Correlation-Id", "Retry-After"]
 
 
-def spec_path() -> Path:
-    """The packaged copy (Lambda) or the repository's openapi.yaml (development)."""
-    return spec.yaml_path()
-
-
 def correlation_id() -> str:
     info = _request_info.get(None)
     return info["correlationId"] if info else "-"
@@ -71,9 +65,13 @@ def _pick_correlation_id(header: str | None, event: dict[str, Any] | None) -> st
     return str(uuid.uuid4())
 
 
+def _envelope_body(code: str, message: str, details: list | None = None) -> bytes:
+    return json.dumps(envelope(code, message, correlation_id(), details)).encode()
+
+
 def _error_response(status: int, code: str, message: str, details=None, headers=None) -> ConnexionResponse:
-    body = json.dumps(envelope(code, message, correlation_id(), details))
-    return ConnexionResponse(status_code=status, mimetype="application/json", body=body.encode(), headers=headers or {})
+    body = _envelope_body(code, message, details)
+    return ConnexionResponse(status_code=status, mimetype="application/json", body=body, headers=headers or {})
 
 
 async def _on_api_error(_request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:
@@ -222,7 +220,7 @@ def _with_body(scope: Scope, body: bytes) -> tuple[Scope, Receive]:
 
 
 async def _send_envelope(send: Send, error: ApiError) -> None:
-    body = json.dumps(envelope(error.code, error.message, correlation_id(), error.details)).encode()
+    body = _envelope_body(error.code, error.message, error.details)
     await send(
         {
             "type": "http.response.start",

@@ -5,17 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from tasktracker import errors
-from tasktracker.service.common import now_iso, run_read
+from tasktracker.service.common import now_iso, run_read, run_write
 from tasktracker.service.tasks import TaskService
-from tasktracker.store.errors import (
-    CategoryMissing,
-    StoreError,
-    StoreUnavailable,
-    WriteConflict,
-)
+from tasktracker.store.errors import StoreUnavailable, WriteConflict
 
 MAX_TRANSACTION_ITEMS = 100
-WRITE_ATTEMPTS = 3
 ACTIONS = {"complete": {"completed": True}, "reopen": {"completed": False}, "delete": None}
 
 
@@ -64,12 +58,18 @@ class BulkService:
         for category_id, indexes in by_category.items():
             for start in range(0, len(indexes), MAX_TRANSACTION_ITEMS - 1):
                 chunk = indexes[start : start + MAX_TRANSACTION_ITEMS - 1]
-                error = self._retry(
-                    lambda chunk=chunk, category_id=category_id: self.store.create_tasks_in_category(
-                        user_id, category_id, [built[i] for i in chunk], now
-                    ),
-                    category_id,
-                )
+                # The chunk's own answer, as one create in that category would get it (retries included).
+                try:
+                    run_write(
+                        lambda chunk=chunk, category_id=category_id: self.store.create_tasks_in_category(
+                            user_id, category_id, [built[i] for i in chunk], now
+                        ),
+                        not_found=lambda category_id=category_id: errors.unknown_category(category_id),
+                        on_category_missing=lambda category_id=category_id: errors.unknown_category(category_id),
+                    )
+                    error = None
+                except errors.ApiError as e:
+                    error = e
                 for i in chunk:
                     results[i] = _failed(i, error) if error else _ok(i, 201, built[i])
         return [r for r in results if r is not None]
@@ -165,18 +165,3 @@ class BulkService:
                 categories.add(category)
         if chunk:
             yield chunk
-
-    def _retry(self, write, category_id: str) -> errors.ApiError | None:
-        for _ in range(WRITE_ATTEMPTS):
-            try:
-                write()
-                return None
-            except CategoryMissing:
-                return errors.unknown_category(category_id)
-            except StoreUnavailable:
-                return errors.service_unavailable()
-            except WriteConflict:
-                continue
-            except StoreError:
-                raise
-        return errors.conflict()
