@@ -286,7 +286,9 @@ def create_app(settings: Settings | None = None, *, one_request_at_a_time: bool 
         # Docs are served by `tasktracker serve` only; Lambda functions serve the API alone.
         # Swagger UI at /docs/ (assets from the swagger-ui-bundle package, no CDN), the spec at /openapi.json.
         swagger_ui_options=SwaggerUIOptions(
-            swagger_ui=config.serve_docs, serve_spec=config.serve_docs, swagger_ui_path="/docs",
+            swagger_ui=config.serve_docs,
+            serve_spec=config.serve_docs,
+            swagger_ui_path="/docs",
             spec_path="/openapi.json",
         ),
     )

@@ -100,7 +100,10 @@ def serve(args: argparse.Namespace) -> int:
         else:
             # Keys given to us are the caller's secrets: never echo them into logs.
             print(f"API keys: {len(keys)} user(s) from TASKTRACKER_API_KEYS / --api-key (not printed)", file=sys.stderr)
-        print(f"TaskTracker API on http://{args.host}:{args.port}  (docs: /docs/, spec: /openapi.json, Ctrl-C stops)", file=sys.stderr)
+        print(
+            f"TaskTracker API on http://{args.host}:{args.port}  (docs: /docs/, spec: /openapi.json, Ctrl-C stops)",
+            file=sys.stderr,
+        )
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
 

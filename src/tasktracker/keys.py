@@ -37,8 +37,10 @@ def create(args: argparse.Namespace, session: Any) -> dict[str, Any]:
     plan = usage_plan_id(args, session)
     tags = {STACK_TAG: args.stack or plan, USER_TAG: args.name}
     key = apigw.create_api_key(
-        name=f"{args.stack or plan}-{args.name}", description=args.description or f"TaskTracker user {args.name}",
-        enabled=True, tags=tags,
+        name=f"{args.stack or plan}-{args.name}",
+        description=args.description or f"TaskTracker user {args.name}",
+        enabled=True,
+        tags=tags,
     )
     try:
         apigw.create_usage_plan_key(usagePlanId=plan, keyId=key["id"], keyType="API_KEY")
@@ -55,8 +57,15 @@ def list_keys(args: argparse.Namespace, session: Any) -> list[dict[str, Any]]:
     for page in apigw.get_paginator("get_usage_plan_keys").paginate(usagePlanId=plan):
         for item in page.get("items", []):
             key = apigw.get_api_key(apiKey=item["id"], includeValue=False)
-            out.append({"id": key["id"], "name": key.get("name"), "enabled": key.get("enabled"),
-                        "createdDate": str(key.get("createdDate", "")), "userId": key["id"]})
+            out.append(
+                {
+                    "id": key["id"],
+                    "name": key.get("name"),
+                    "enabled": key.get("enabled"),
+                    "createdDate": str(key.get("createdDate", "")),
+                    "userId": key["id"],
+                }
+            )
     return sorted(out, key=lambda k: k["createdDate"])
 
 
@@ -119,8 +128,12 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(subparsers: Any) -> None:
     """Registers `tasktracker keys ...` on the CLI's subparsers."""
-    keys = subparsers.add_parser("keys", help="manage per-user API keys of a deployed stack",
-                                 description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    keys = subparsers.add_parser(
+        "keys",
+        help="manage per-user API keys of a deployed stack",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     common = argparse.ArgumentParser(add_help=False)
     where = common.add_mutually_exclusive_group()
     where.add_argument("--stack", help="CloudFormation stack name (e.g. tasktracker-dev)")
