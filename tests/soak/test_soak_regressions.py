@@ -54,3 +54,65 @@ def test_clear_completed_never_deletes_a_task_reopened_meanwhile(app, monkeypatc
         assert http.get(f"/tasks/{t['taskId']}").status_code == 404
     # Nothing completed is left, and asking again deletes nothing more.
     assert http.post("/tasks/clear-completed").json() == {"deleted": 0, "more": False}
+
+
+def _before_each_delete(store, monkeypatch, action) -> list[int]:
+    """Run `action` (another client's write) just before every category delete the store is asked for."""
+    real, calls = store.delete_category, []
+
+    def racing(*args, **kwargs):
+        calls.append(len(kwargs.get("detach") or []))
+        action(len(calls))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "delete_category", racing)
+    return calls
+
+
+@pytest.mark.integration
+def test_cascade_delete_that_loses_every_race_changes_no_task(app, monkeypatch):
+    """Soak finding: a ?cascade=detach delete that answered 409 (a task kept arriving) had already detached the
+    category's tasks, a version no answer acknowledged. Now the last tasks go in the delete's own transaction."""
+    http, services = app
+    user_id = next(iter(wiring.settings().api_keys.values()))
+    cat = http.post("/categories", json={"name": "busy", "color": "#112233"}).json()
+    cid = cat["categoryId"]
+    tasks = [http.post("/tasks", json={"title": f"t{i}", "categoryId": cid}).json() for i in range(3)]
+    arrivals: list[str] = []
+    calls = _before_each_delete(
+        services.categories.store,
+        monkeypatch,
+        lambda n: arrivals.append(services.tasks.create(user_id, {"title": f"late {n}", "categoryId": cid})["taskId"]),
+    )
+
+    r = http.delete(f"/categories/{cid}", params={"cascade": "detach"})
+    assert r.status_code == 409, r.text
+    assert r.json()["error"]["code"] == "CATEGORY_NOT_EMPTY"
+    assert calls[0] == 3  # the category's own tasks rode in the delete's transaction
+    for t in tasks:  # nothing the refused delete touched changed
+        assert http.get(f"/tasks/{t['taskId']}").json() == t
+    stored = http.get(f"/categories/{cid}").json()
+    assert stored["taskCount"] == len(tasks) + len(arrivals)
+
+
+@pytest.mark.integration
+def test_cascade_delete_retries_when_a_task_leaves_meanwhile(app, monkeypatch):
+    """A task moved out between the delete's read and its transaction: the transaction is refused whole and
+    retried; the answer is 204 and every task ends detached exactly once."""
+    http, services = app
+    user_id = next(iter(wiring.settings().api_keys.values()))
+    cid = http.post("/categories", json={"name": "leaving", "color": "#112233"}).json()["categoryId"]
+    stay, leave = (http.post("/tasks", json={"title": t, "categoryId": cid}).json() for t in ("stay", "leave"))
+
+    def move_out(n: int) -> None:
+        if n == 1:
+            services.tasks.update(user_id, leave["taskId"], {"categoryId": None}, None)
+
+    calls = _before_each_delete(services.categories.store, monkeypatch, move_out)
+    r = http.delete(f"/categories/{cid}", params={"cascade": "detach"})
+    assert r.status_code == 204, r.text
+    assert calls == [2, 1]
+    assert http.get(f"/categories/{cid}").status_code == 404
+    for t in (stay, leave):
+        got = http.get(f"/tasks/{t['taskId']}").json()
+        assert got["categoryId"] is None and got["version"] == 2, got

@@ -741,7 +741,7 @@ export interface operations {
     deleteCategory: {
         parameters: {
             query?: {
-                /** @description `detach`: the category's tasks lose their category first (each task's version is bumped), then the category is deleted. Without it, a category with tasks is 409 CATEGORY_NOT_EMPTY. */
+                /** @description `detach`: the category's tasks lose their category (each task's version is bumped) and the category is deleted. Up to 98 tasks go in one transaction with the delete, so a refused delete changes nothing; a bigger category is first detached 99 tasks at a time, and a delete refused after that leaves those tasks detached (repeating it finishes). Without it, a category with tasks is 409 CATEGORY_NOT_EMPTY. */
                 cascade?: "detach";
             };
             header?: {

@@ -16,11 +16,12 @@ from tasktracker.service.common import (
 from tasktracker.service.cursor import CursorCodec
 from tasktracker.service.tasks import DEFAULT_LIMIT
 from tasktracker.store.dynamo import DynamoStore
-from tasktracker.store.errors import CategoryNotEmpty, NameTaken
+from tasktracker.store.errors import CategoryNotEmpty, ItemMissing, NameTaken
 
 DETACH_ROUNDS = 3
 MAX_DETACH_PER_TRANSACTION = 99
 MAX_DETACH_TRANSACTIONS = 50  # ~5000 tasks per request; beyond that the delete answers CATEGORY_NOT_EMPTY
+MAX_DETACH_WITH_DELETE = 98  # + the category and its name guard: DynamoDB's 100 items per transaction
 
 
 def name_key(name: str) -> str:
@@ -79,13 +80,12 @@ class CategoryService:
             current = self.get(user_id, category_id)
             if expected is not None and current["version"] != expected:
                 raise errors.precondition_failed(current["version"])
-            expected = None
         for attempt in range(DETACH_ROUNDS):
-            if cascade == "detach":
-                self._detach_all(user_id, category_id)
             try:
                 run_write(
-                    lambda: self.store.delete_category(user_id, category_id, expected),
+                    (lambda: self._delete_detaching(user_id, category_id))
+                    if cascade == "detach"
+                    else (lambda: self.store.delete_category(user_id, category_id, expected)),
                     not_found=lambda: errors.category_not_found(category_id),
                 )
                 return
@@ -98,18 +98,19 @@ class CategoryService:
                         " or delete with ?cascade=detach.",
                     ) from None
 
-    def _detach_all(self, user_id: str, category_id: str) -> None:
-        """Every task of the category loses it, 99 per transaction with the count update (bounded work)."""
+    def _delete_detaching(self, user_id: str, category_id: str) -> None:
+        """Detach every task, then delete. The last MAX_DETACH_WITH_DELETE tasks are detached in the delete's own
+        transaction, so a failed delete of a category that small changes nothing; bigger ones are detached 99 per
+        transaction first (bounded work), and a failure after those leaves them detached (repeating finishes)."""
         for _ in range(MAX_DETACH_TRANSACTIONS):
-            tasks, _ = run_read(
-                lambda: self.store.query_tasks(user_id, limit=MAX_DETACH_PER_TRANSACTION, category_id=category_id)
-            )
-            if not tasks:
-                return
-            run_write(
-                lambda tasks=tasks: self.store.detach_tasks(user_id, category_id, tasks, now_iso()),
-                not_found=lambda: errors.category_not_found(category_id),
-            )
+            tasks, _ = self.store.query_tasks(user_id, limit=MAX_DETACH_PER_TRANSACTION, category_id=category_id)
+            if len(tasks) <= MAX_DETACH_WITH_DELETE:
+                return self.store.delete_category(user_id, category_id, None, detach=tasks, now=now_iso())
+            self.store.detach_tasks(user_id, category_id, tasks, now_iso())
+        category = self.store.get_category(user_id, category_id)
+        if category is None:
+            raise ItemMissing()
+        raise CategoryNotEmpty(category["taskCount"])
 
     def list(self, user_id: str, *, limit: int | None = None, cursor: str | None = None):
         scope = {"resource": "categories"}

@@ -447,32 +447,42 @@ class DynamoStore:
         return {**old, **changes, "version": old["version"] + 1, "updatedAt": now}
 
     @translated
-    def delete_category(self, user_id: str, category_id: str, expected_version: int | None) -> None:
+    def delete_category(
+        self,
+        user_id: str,
+        category_id: str,
+        expected_version: int | None,
+        detach: list[dict[str, Any]] | None = None,
+        now: str = "",
+    ) -> None:
+        """The category and its name guard go, together with `detach` (its last tasks, at most
+        MAX_DETACH_WITH_DELETE) losing it: one transaction, so a failure leaves every task as it was."""
+        detach = detach or []
         old = self._check_current(self.get_category(user_id, category_id), expected_version)
-        if old.get("taskCount", 0) > 0:
+        if old.get("taskCount", 0) != len(detach):
             raise CategoryNotEmpty(old["taskCount"])
+        items = [self._detach_item(user_id, category_id, task, now) for task in detach]
+        items += [
+            {
+                "Delete": {
+                    "TableName": self.categories_table,
+                    "Key": to_item({"userId": user_id, "categoryId": category_id}),
+                    "ConditionExpression": "#v = :v AND #n = :n",
+                    "ExpressionAttributeNames": {"#v": "version", "#n": "taskCount"},
+                    "ExpressionAttributeValues": {":v": {"N": str(old["version"])}, ":n": {"N": str(len(detach))}},
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            {"Delete": {"TableName": self.categories_table, "Key": self._guard_key(user_id, old["nameKey"])}},
+        ]
         try:
-            self._transact(
-                [
-                    {
-                        "Delete": {
-                            "TableName": self.categories_table,
-                            "Key": to_item({"userId": user_id, "categoryId": category_id}),
-                            "ConditionExpression": "#v = :v AND #n = :zero",
-                            "ExpressionAttributeNames": {"#v": "version", "#n": "taskCount"},
-                            "ExpressionAttributeValues": {":v": {"N": str(old["version"])}, ":zero": {"N": "0"}},
-                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                        }
-                    },
-                    {"Delete": {"TableName": self.categories_table, "Key": self._guard_key(user_id, old["nameKey"])}},
-                ],
-                on_condition={},
-            )
+            # A task that moved meanwhile fails its condition: a lost race, retried by the caller.
+            self._transact(items, on_condition={i: WriteConflict for i in range(len(detach))})
         except _CancelledOnCondition as c:
-            current = c.items.get(0)
+            current = c.items.get(len(detach))
             if current is None:
                 raise ItemMissing() from None
-            if current.get("taskCount", 0) > 0:
+            if current.get("taskCount", 0) != len(detach):
                 raise CategoryNotEmpty(current["taskCount"]) from None
             raise WriteConflict("category changed") from None
 
@@ -573,14 +583,16 @@ class DynamoStore:
     @translated
     def detach_tasks(self, user_id: str, category_id: str, tasks: list[dict[str, Any]], now: str) -> None:
         """Up to 99 tasks lose the category, and its count drops by as many, all or nothing."""
-        items = []
-        for task in tasks:
-            upd = self._bump(_Update(), {"categoryId": None}, now)
-            cond = f"{upd.name('categoryId')} = {upd.value(category_id)}"
-            key = to_item({"userId": user_id, "taskId": task["taskId"]})
-            items.append({"Update": {"TableName": self.tasks_table, "Key": key, **upd.params(cond)}})
+        items = [self._detach_item(user_id, category_id, task, now) for task in tasks]
         items.append(self._count_update(user_id, category_id, -len(tasks), now))
         self._transact(items, on_condition={i: WriteConflict for i in range(len(items))})
+
+    def _detach_item(self, user_id: str, category_id: str, task: dict[str, Any], now: str) -> dict[str, Any]:
+        """The task loses the category (a version of its own), only if it still is in it."""
+        upd = self._bump(_Update(), {"categoryId": None}, now)
+        cond = f"{upd.name('categoryId')} = {upd.value(category_id)}"
+        key = to_item({"userId": user_id, "taskId": task["taskId"]})
+        return {"Update": {"TableName": self.tasks_table, "Key": key, **upd.params(cond)}}
 
     # ---------------------------------------------------------------- helpers
 
