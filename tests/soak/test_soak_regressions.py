@@ -116,3 +116,40 @@ def test_cascade_delete_retries_when_a_task_leaves_meanwhile(app, monkeypatch):
     for t in (stay, leave):
         got = http.get(f"/tasks/{t['taskId']}").json()
         assert got["categoryId"] is None and got["version"] == 2, got
+
+
+@pytest.mark.integration
+def test_cascade_delete_of_a_big_category_refused_late_keeps_counts_and_repeating_finishes(app, monkeypatch):
+    """The documented exception (README "Conventions"): beyond 98 tasks the first ones are detached 99 per
+    transaction before the delete; if the delete is then refused, those stay detached, every count is exact,
+    and the same delete again finishes the job."""
+    http, services = app
+    user_id = next(iter(wiring.settings().api_keys.values()))
+    cid = http.post("/categories", json={"name": "big", "color": "#112233"}).json()["categoryId"]
+    r = http.post("/tasks/batch", json={"tasks": [{"title": f"t{i}", "categoryId": cid} for i in range(100)]})
+    assert [x["status"] for x in r.json()["results"]] == [201] * 100
+    arrivals: list[str] = []
+    _before_each_delete(
+        services.categories.store,
+        monkeypatch,
+        lambda n: arrivals.append(services.tasks.create(user_id, {"title": f"late {n}", "categoryId": cid})["taskId"]),
+    )
+
+    r = http.delete(f"/categories/{cid}", params={"cascade": "detach"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "CATEGORY_NOT_EMPTY", r.text
+    still_in = [t["taskId"] for t in http.get("/tasks", params={"categoryId": cid, "limit": 100}).json()["items"]]
+    assert len(still_in) == 1 + len(arrivals)  # 99 detached in the first step; the last one and the arrivals stay
+    assert http.get(f"/categories/{cid}").json()["taskCount"] == len(still_in)
+
+    monkeypatch.undo()
+    assert http.delete(f"/categories/{cid}", params={"cascade": "detach"}).status_code == 204
+    assert http.get(f"/categories/{cid}").status_code == 404
+    tasks, params = [], {"limit": 100}
+    while True:
+        page = http.get("/tasks", params=params).json()
+        tasks += page["items"]
+        if not page["nextCursor"]:
+            break
+        params["cursor"] = page["nextCursor"]
+    assert len(tasks) == 100 + len(arrivals)
+    assert all(t["categoryId"] is None and t["version"] == 2 for t in tasks)
