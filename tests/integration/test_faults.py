@@ -114,6 +114,42 @@ def test_transaction_conflicts_retried_then_409_and_nothing_written(app_with_cli
     assert snapshot(USER) == before
 
 
+def test_transaction_whose_answer_was_lost_is_applied_once_when_botocore_retries(app_with_client, ddb):
+    """A transaction that succeeded but whose answer never arrived (a read timeout) is sent again by botocore;
+    the ClientRequestToken botocore fills in makes DynamoDB answer the retry without applying it a second time."""
+    http, client = app_with_client()
+    cat = http.post("/categories", json={"name": "Once", "color": "#000000"}).json()
+    task = http.post("/tasks", json={"title": "t"}).json()
+    sent = []
+
+    def lose_first_answer(attempts, response, **_):
+        sent.append(attempts)
+        return 0 if attempts == 1 and response is not None and response[0].status_code == 200 else None
+
+    client.meta.events.register_first("needs-retry.dynamodb.TransactWriteItems", lose_first_answer)
+    r = http.put(f"/tasks/{task['taskId']}", json={"categoryId": cat["categoryId"]})  # task + category count
+    assert r.status_code == 200, r.text
+    assert sent == [1, 2]  # botocore did send it twice
+    assert r.json()["version"] == 2
+    stored = ddb.get_item(TableName="Tasks", Key={"userId": {"S": USER}, "taskId": {"S": task["taskId"]}})["Item"]
+    assert stored["version"] == {"N": "2"} and stored["categoryId"] == {"S": cat["categoryId"]}
+    assert http.get(f"/categories/{cat['categoryId']}").json()["taskCount"] == 1
+
+
+def test_transaction_still_in_progress_is_503(app_with_client, snapshot):
+    """A retry that meets its own first attempt still running cannot know the outcome: 503, retry later."""
+    http, client = app_with_client()
+    cat = http.post("/categories", json={"name": "Busy", "color": "#000000"}).json()
+    before = snapshot(USER)
+    client.meta.events.register(
+        "before-send.dynamodb.TransactWriteItems",
+        dynamodb_error(400, "TransactionInProgressException", "in progress"),
+    )
+    r = http.post("/tasks", json={"title": "t", "categoryId": cat["categoryId"]})
+    assert r.status_code == 503 and r.json()["error"]["code"] == "SERVICE_UNAVAILABLE", r.text
+    assert snapshot(USER) == before
+
+
 def test_transaction_throttled_is_503(app_with_client, snapshot):
     http, client = app_with_client()
     cat = http.post("/categories", json={"name": "T", "color": "#000000"}).json()

@@ -41,6 +41,7 @@ _TRANSIENT_CODES = {
     "InternalServerError",
     "ServiceUnavailable",
     "LimitExceededException",
+    "TransactionInProgressException",  # a retry met its own first attempt still running: outcome unknown, retry
 }
 _NETWORK_ERRORS = (
     botocore.exceptions.EndpointConnectionError,
@@ -660,7 +661,11 @@ class DynamoStore:
         }
 
     def _transact(self, items: list[dict[str, Any]], on_condition: dict[int, type[Exception]]) -> None:
-        """TransactWriteItems; a condition failure on item i raises on_condition[i] (botocore never retries these)."""
+        """TransactWriteItems; a condition failure on item i raises on_condition[i] (botocore never retries these).
+
+        botocore's own retries (after a timeout or a lost answer) are idempotent: it fills in ClientRequestToken
+        (an idempotency token in DynamoDB's model), so DynamoDB applies a retried transaction once.
+        """
         try:
             self.client.transact_write_items(TransactItems=items)
         except botocore.exceptions.ClientError as e:
