@@ -114,26 +114,65 @@ def test_transaction_conflicts_retried_then_409_and_nothing_written(app_with_cli
     assert snapshot(USER) == before
 
 
-def test_transaction_whose_answer_was_lost_is_applied_once_when_botocore_retries(app_with_client, ddb):
-    """A transaction that succeeded but whose answer never arrived (a read timeout) is sent again by botocore;
-    the ClientRequestToken botocore fills in makes DynamoDB answer the retry without applying it a second time."""
-    http, client = app_with_client()
-    cat = http.post("/categories", json={"name": "Once", "color": "#000000"}).json()
-    task = http.post("/tasks", json={"title": "t"}).json()
-    sent = []
+def lose_first_answer(client, operation: str) -> list[int]:
+    """Make botocore re-send `operation` once after it succeeded, as after a read timeout or a dropped answer."""
+    sent: list[int] = []
 
-    def lose_first_answer(attempts, response, **_):
+    def hook(attempts, response, **_):
         sent.append(attempts)
         return 0 if attempts == 1 and response is not None and response[0].status_code == 200 else None
 
-    client.meta.events.register_first("needs-retry.dynamodb.TransactWriteItems", lose_first_answer)
+    client.meta.events.register_first(f"needs-retry.dynamodb.{operation}", hook)
+    return sent
+
+
+def stored_task(ddb, task_id: str) -> dict:
+    return ddb.get_item(TableName="Tasks", Key={"userId": {"S": USER}, "taskId": {"S": task_id}})["Item"]
+
+
+def test_transaction_whose_answer_was_lost_is_applied_once_when_botocore_retries(app_with_client, ddb):
+    """A transaction that succeeded but whose answer never arrived is sent again by botocore; the
+    ClientRequestToken botocore fills in makes DynamoDB answer the retry without applying it a second time."""
+    http, client = app_with_client()
+    cat = http.post("/categories", json={"name": "Once", "color": "#000000"}).json()
+    task = http.post("/tasks", json={"title": "t"}).json()
+    sent = lose_first_answer(client, "TransactWriteItems")
     r = http.put(f"/tasks/{task['taskId']}", json={"categoryId": cat["categoryId"]})  # task + category count
     assert r.status_code == 200, r.text
     assert sent == [1, 2]  # botocore did send it twice
     assert r.json()["version"] == 2
-    stored = ddb.get_item(TableName="Tasks", Key={"userId": {"S": USER}, "taskId": {"S": task["taskId"]}})["Item"]
+    stored = stored_task(ddb, task["taskId"])
     assert stored["version"] == {"N": "2"} and stored["categoryId"] == {"S": cat["categoryId"]}
     assert http.get(f"/categories/{cat['categoryId']}").json()["taskCount"] == 1
+
+
+@pytest.mark.parametrize("if_match", [None, '"1"'])
+def test_update_whose_answer_was_lost_is_applied_once_when_botocore_retries(app_with_client, ddb, if_match):
+    """The same for the one-request update: its write token lets the retry recognise its own write (before:
+    version bumped twice without If-Match, 412 with it, though the change was stored)."""
+    http, client = app_with_client()
+    task = http.post("/tasks", json={"title": "t"}).json()
+    sent = lose_first_answer(client, "UpdateItem")
+    headers = {"If-Match": if_match} if if_match else {}
+    r = http.put(f"/tasks/{task['taskId']}", json={"title": "once"}, headers=headers)
+    assert sent == [1, 2]
+    assert r.status_code == 200, r.text
+    assert r.json()["version"] == 2 and r.json()["title"] == "once" and r.headers["etag"] == '"2"'
+    assert set(r.json()) == set(task)  # the token is storage only
+    stored = stored_task(ddb, task["taskId"])
+    assert stored["version"] == {"N": "2"} and stored["title"] == {"S": "once"}
+
+
+def test_create_whose_answer_was_lost_is_201_and_one_task(app_with_client, ddb):
+    """A re-sent put of a fresh id finds its own item (before: the failed condition was a 500)."""
+    http, client = app_with_client()
+    before = len(http.get("/tasks", params={"limit": 100}).json()["items"])
+    sent = lose_first_answer(client, "PutItem")
+    r = http.post("/tasks", json={"title": "born once"})
+    assert sent == [1, 2]
+    assert r.status_code == 201, r.text
+    assert stored_task(ddb, r.json()["taskId"])["title"] == {"S": "born once"}
+    assert len(http.get("/tasks", params={"limit": 100}).json()["items"]) == before + 1
 
 
 def test_transaction_still_in_progress_is_503(app_with_client, snapshot):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import random
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -43,6 +44,7 @@ _TRANSIENT_CODES = {
     "LimitExceededException",
     "TransactionInProgressException",  # a retry met its own first attempt still running: outcome unknown, retry
 }
+WRITE_TOKEN = "writeToken"  # storage only (api/views.py shows the schema's fields): the last fast-path update's token
 _NETWORK_ERRORS = (
     botocore.exceptions.EndpointConnectionError,
     botocore.exceptions.ConnectionClosedError,
@@ -302,7 +304,13 @@ class DynamoStore:
             "ConditionExpression": "attribute_not_exists(taskId)",
         }
         if not task.get("categoryId"):
-            self.client.put_item(**put)
+            try:
+                self.client.put_item(**put)
+            except botocore.exceptions.ClientError as e:
+                # The id was drawn for this request (80 random bits): if it exists, botocore re-sent our own put
+                # after its answer was lost, and the task is created.
+                if not _condition_failed(e):
+                    raise
             return
         self._transact(
             [{"Put": put}, self._count_update(task["userId"], task["categoryId"], +1, task["updatedAt"])],
@@ -603,8 +611,14 @@ class DynamoStore:
         """One conditional UpdateItem: (the new item, {}) or, when a condition failed, (None, the current item).
 
         The current item comes back with the failure itself (ReturnValuesOnConditionCheckFailure), so telling
-        404 from 412 from "take the slow path" costs no extra read.
+        404 from 412 from "take the slow path" costs no extra read. The item keeps the update's random token
+        (WRITE_TOKEN), so when botocore re-sends an update whose answer was lost (a timeout, a dropped connection,
+        a 500), the retry finds its own write instead of applying it a second time.
         """
+        token = uuid.uuid4().hex
+        upd.set(WRITE_TOKEN, token)
+        written = upd.name(WRITE_TOKEN)
+        cond = [*cond, f"(attribute_not_exists({written}) OR {written} <> {upd.value(token)})"]
         try:
             resp = self.client.update_item(
                 TableName=table,
@@ -617,7 +631,10 @@ class DynamoStore:
         except botocore.exceptions.ClientError as e:
             if not _condition_failed(e):
                 raise
-            return None, self._check_current(_old_item(e), expected_version)
+            old = _old_item(e)
+            if old is not None and old.get(WRITE_TOKEN) == token:
+                return old, {}  # botocore re-sent an update whose answer was lost: it is applied, once
+            return None, self._check_current(old, expected_version)
 
     @staticmethod
     def _check_current(old: dict[str, Any] | None, expected_version: int | None) -> dict[str, Any]:
