@@ -168,7 +168,7 @@ class RequestContextMiddleware:
 def _limited(receive: Receive, headers: Headers) -> Receive:
     """Refuse bodies over MAX_BODY_BYTES, by the declared length or by counting what arrives."""
     declared = headers.get("content-length")
-    too_large = declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES)
+    too_large = declared is not None and (not (declared.isascii() and declared.isdigit()) or int(declared) > MAX_BODY_BYTES)
     seen = 0
 
     async def receive_() -> Message:

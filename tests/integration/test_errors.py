@@ -185,6 +185,16 @@ def test_precondition_failed(alice, seeded, snapshot):
     unchanged(seeded, alice, snapshot)
 
 
+def test_non_ascii_digits_in_if_match_are_412_not_500(alice, seeded, snapshot):
+    """uvicorn decodes header bytes as latin-1: the byte 0xB2 arrives as "²", which str.isdigit() accepts and
+    int() refuses (found by review: a 500 from bad input)."""
+    tid = seeded["task"]["taskId"]
+    for raw in (b'"\xb2"', b"\xb2", b'W/"\xb9"'):
+        r = alice.put(f"/tasks/{tid}", json={"title": "x"}, headers=[(b"If-Match", raw)])
+        assert_error(r, 412, "PRECONDITION_FAILED")
+    unchanged(seeded, alice, snapshot)
+
+
 def test_payload_too_large(alice, seeded, snapshot):
     big = json.dumps({"title": "t", "description": "x" * (MAX_BODY_BYTES + 10)})
     assert_error(

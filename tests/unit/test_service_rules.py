@@ -58,6 +58,8 @@ def test_bad_datetimes_are_validation_errors(value):
         ('"x", "5"', 5),
         ("garbage", -1),
         ('"99999999999999999999"', -1),
+        ('"²"', -1),  # str.isdigit() says yes, int() says no: was a 500
+        ('"١٢"', -1),  # Arabic-Indic digits: int() reads 12, but we never issued such an ETag
     ],
 )
 def test_if_match_parsing(header, expected):

@@ -86,7 +86,7 @@ def parse_if_match(header: str | None) -> int | None:
         tag = tag.strip()
         tag = tag.removeprefix("W/")
         tag = tag.strip('"')
-        if tag.isdigit() and len(tag) < 19:
+        if tag.isascii() and tag.isdigit() and len(tag) < 19:  # "²".isdigit() is True, int("²") fails
             return int(tag)
     # An ETag we never issued cannot match the current version.
     return -1
