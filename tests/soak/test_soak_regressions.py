@@ -153,3 +153,42 @@ def test_cascade_delete_of_a_big_category_refused_late_keeps_counts_and_repeatin
         params["cursor"] = page["nextCursor"]
     assert len(tasks) == 100 + len(arrivals)
     assert all(t["categoryId"] is None and t["version"] == 2 for t in tasks)
+
+
+@pytest.mark.integration
+def test_cascade_delete_keeps_if_match_to_the_end(app, monkeypatch):
+    """Review finding: with ?cascade=detach, If-Match was checked once up front; a rename by another client
+    after that check was deleted anyway (a lost update). Now the version is a condition of the delete itself."""
+    http, services = app
+    user_id = next(iter(wiring.settings().api_keys.values()))
+    cid = http.post("/categories", json={"name": "Work", "color": "#112233"}).json()["categoryId"]
+    task = http.post("/tasks", json={"title": "t", "categoryId": cid}).json()
+    seen = http.get(f"/categories/{cid}").json()["version"]
+    store, real = services.categories.store, services.categories.store.query_tasks
+
+    def renamed_meanwhile(*args, **kwargs):
+        monkeypatch.setattr(store, "query_tasks", real)
+        services.categories.update(user_id, cid, {"name": "Important, keep"}, None)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "query_tasks", renamed_meanwhile)
+    r = http.delete(f"/categories/{cid}", params={"cascade": "detach"}, headers={"If-Match": f'"{seen}"'})
+    assert r.status_code == 412 and r.json()["error"]["code"] == "PRECONDITION_FAILED", r.text
+    assert r.headers["etag"] == f'"{seen + 1}"'
+    assert http.get(f"/categories/{cid}").json()["name"] == "Important, keep"
+    assert http.get(f"/tasks/{task['taskId']}").json() == task
+
+
+@pytest.mark.integration
+def test_cascade_delete_of_a_big_category_with_if_match(app):
+    """Over 98 tasks our own detach steps bump the version; the caller's If-Match still names the category it saw."""
+    http, _ = app
+    cid = http.post("/categories", json={"name": "huge", "color": "#112233"}).json()["categoryId"]
+    http.post("/tasks/batch", json={"tasks": [{"title": f"t{i}", "categoryId": cid} for i in range(100)]})
+    seen = http.get(f"/categories/{cid}").json()["version"]
+    stale = http.delete(f"/categories/{cid}", params={"cascade": "detach"}, headers={"If-Match": f'"{seen - 1}"'})
+    assert stale.status_code == 412
+    assert http.get(f"/categories/{cid}").json()["taskCount"] == 100  # refused before any step
+    r = http.delete(f"/categories/{cid}", params={"cascade": "detach"}, headers={"If-Match": f'"{seen}"'})
+    assert r.status_code == 204, r.text
+    assert http.get(f"/categories/{cid}").status_code == 404

@@ -75,15 +75,10 @@ class CategoryService:
 
     def delete(self, user_id: str, category_id: str, if_match: str | None, cascade: str | None = None) -> None:
         expected = parse_if_match(if_match)
-        if cascade == "detach":
-            # If-Match names the category as the caller saw it; detaching bumps its version, so check first.
-            current = self.get(user_id, category_id)
-            if expected is not None and current["version"] != expected:
-                raise errors.precondition_failed(current["version"])
         for attempt in range(DETACH_ROUNDS):
             try:
                 run_write(
-                    (lambda: self._delete_detaching(user_id, category_id))
+                    (lambda: self._delete_detaching(user_id, category_id, expected))
                     if cascade == "detach"
                     else (lambda: self.store.delete_category(user_id, category_id, expected)),
                     not_found=lambda: errors.category_not_found(category_id),
@@ -98,15 +93,18 @@ class CategoryService:
                         " or delete with ?cascade=detach.",
                     ) from None
 
-    def _delete_detaching(self, user_id: str, category_id: str) -> None:
+    def _delete_detaching(self, user_id: str, category_id: str, expected: int | None) -> None:
         """Detach every task, then delete. The last MAX_DETACH_WITH_DELETE tasks are detached in the delete's own
         transaction, so a failed delete of a category that small changes nothing; bigger ones are detached 99 per
-        transaction first (bounded work), and a failure after those leaves them detached (repeating finishes)."""
+        transaction first (bounded work), and a failure after those leaves them detached (repeating finishes).
+        If-Match holds throughout: each of our detach steps bumps the version by one, and nothing else may."""
         for _ in range(MAX_DETACH_TRANSACTIONS):
             tasks, _ = self.store.query_tasks(user_id, limit=MAX_DETACH_PER_TRANSACTION, category_id=category_id)
             if len(tasks) <= MAX_DETACH_WITH_DELETE:
-                return self.store.delete_category(user_id, category_id, None, detach=tasks, now=now_iso())
-            self.store.detach_tasks(user_id, category_id, tasks, now_iso())
+                return self.store.delete_category(user_id, category_id, expected, detach=tasks, now=now_iso())
+            self.store.detach_tasks(user_id, category_id, tasks, now_iso(), expected_version=expected)
+            if expected is not None:
+                expected += 1
         category = self.store.get_category(user_id, category_id)
         if category is None:
             raise ItemMissing()

@@ -590,11 +590,29 @@ class DynamoStore:
             self._transact(items, on_condition={i: WriteConflict for i in range(len(items))})
 
     @translated
-    def detach_tasks(self, user_id: str, category_id: str, tasks: list[dict[str, Any]], now: str) -> None:
-        """Up to 99 tasks lose the category, and its count drops by as many, all or nothing."""
+    def detach_tasks(
+        self,
+        user_id: str,
+        category_id: str,
+        tasks: list[dict[str, Any]],
+        now: str,
+        expected_version: int | None = None,
+    ) -> None:
+        """Up to 99 tasks lose the category, and its count drops by as many, all or nothing (and only while the
+        category is at expected_version, when given)."""
         items = [self._detach_item(user_id, category_id, task, now) for task in tasks]
-        items.append(self._count_update(user_id, category_id, -len(tasks), now))
-        self._transact(items, on_condition={i: WriteConflict for i in range(len(items))})
+        count = self._count_update(user_id, category_id, -len(tasks), now)
+        if expected_version is not None:
+            update = count["Update"]
+            update["ConditionExpression"] += " AND #v = :expected"
+            update["ExpressionAttributeValues"][":expected"] = {"N": str(expected_version)}
+            update["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        items.append(count)
+        try:
+            self._transact(items, on_condition={i: WriteConflict for i in range(len(tasks))})
+        except _CancelledOnCondition as c:
+            self._check_current(c.items.get(len(tasks)), expected_version)
+            raise WriteConflict("category changed") from None
 
     def _detach_item(self, user_id: str, category_id: str, task: dict[str, Any], now: str) -> dict[str, Any]:
         """The task loses the category (a version of its own), only if it still is in it."""
