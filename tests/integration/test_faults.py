@@ -175,6 +175,46 @@ def test_create_whose_answer_was_lost_is_201_and_one_task(app_with_client, ddb):
     assert len(http.get("/tasks", params={"limit": 100}).json()["items"]) == before + 1
 
 
+def stored_tasks(ddb) -> dict[str, dict]:
+    items = ddb.query(
+        TableName="Tasks",
+        KeyConditionExpression="userId = :u",
+        ExpressionAttributeValues={":u": {"S": USER}},
+        ConsistentRead=True,
+    )["Items"]
+    return {i["taskId"]["S"]: i for i in items}
+
+
+@pytest.mark.parametrize("fault", ["throttled", "answer lost"])
+def test_batch_create_reports_exactly_the_tasks_it_wrote_when_a_chunk_fails(app_with_client, ddb, fault):
+    """30 tasks are two BatchWriteItem chunks (25 + 5). Review finding: when a chunk failed, all 30 were reported
+    503 though 25 were stored, so the client's retry made duplicates. Now every stored task is 201 and every 503
+    a task that does not exist. "throttled": the first chunk is written, the second throttled past botocore's
+    retries. "answer lost": the first chunk is written but its answer lost and the re-sends meet 500s, so it is
+    read back; the second chunk is never sent."""
+    http, client = app_with_client()
+    before = set(stored_tasks(ddb))
+    calls: list[int] = []
+    error = ("ProvisionedThroughputExceededException", 400) if fault == "throttled" else ("InternalServerError", 500)
+
+    def only_the_first_call_reaches_dynamodb(request, **_):
+        calls.append(1)
+        return dynamodb_error(error[1], error[0], "fault")(request) if len(calls) > 1 else None
+
+    if fault == "answer lost":
+        lose_first_answer(client, "BatchWriteItem")
+    client.meta.events.register("before-send.dynamodb.BatchWriteItem", only_the_first_call_reaches_dynamodb)
+    r = http.post("/tasks/batch", json={"tasks": [{"title": f"t{i}"} for i in range(30)]})
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    created = {x["taskId"] for x in results if x["status"] == 201}
+    failed = [x for x in results if x["status"] != 201]
+    assert set(stored_tasks(ddb)) - before == created
+    # throttled: chunk 1, then chunk 2's 3 attempts; answer lost: chunk 1's attempt and its 2 re-sends
+    assert len(created) == 25 and len(calls) == (4 if fault == "throttled" else 3)
+    assert all(x["status"] == 503 and x["error"]["code"] == "SERVICE_UNAVAILABLE" for x in failed) and len(failed) == 5
+
+
 def test_transaction_still_in_progress_is_503(app_with_client, snapshot):
     """A retry that meets its own first attempt still running cannot know the outcome: 503, retry later."""
     http, client = app_with_client()

@@ -521,20 +521,32 @@ class DynamoStore:
     def put_new_tasks(self, tasks: list[dict[str, Any]]) -> list[str]:
         """BatchWriteItem for tasks without a category (new ids, so no condition is needed).
 
-        Returns the ids still unprocessed after the retries, which the caller reports as failed.
+        Returns the ids not written, which the caller reports as failed. When DynamoDB fails a chunk (throttled
+        past botocore's retries, a 5xx, unreachable), the later chunks are not tried, and the failed chunk's ids
+        are read back: a lost answer may hide a write, and a task reported as failed must not exist.
         """
         pending = [{"PutRequest": {"Item": to_item(t)}} for t in tasks]
         failed: list[str] = []
         for start in range(0, len(pending), 25):
             request = {self.tasks_table: pending[start : start + 25]}
-            for attempt in range(BATCH_ATTEMPTS):
-                resp = self.client.batch_write_item(RequestItems=request)
-                request = resp.get("UnprocessedItems") or {}
-                if not request:
-                    break
-                _backoff(attempt)
-            else:
-                failed += [r["PutRequest"]["Item"]["taskId"]["S"] for r in request[self.tasks_table]]
+            try:
+                for attempt in range(BATCH_ATTEMPTS):
+                    resp = self.client.batch_write_item(RequestItems=request)
+                    request = resp.get("UnprocessedItems") or {}
+                    if not request:
+                        break
+                    _backoff(attempt)
+                else:
+                    failed += [r["PutRequest"]["Item"]["taskId"]["S"] for r in request[self.tasks_table]]
+            except (botocore.exceptions.ClientError, *_NETWORK_ERRORS) as e:
+                if isinstance(e, botocore.exceptions.ClientError) and not isinstance(_classify(e), StoreUnavailable):
+                    raise
+                ids = [t["taskId"] for t in tasks[start:]]
+                try:
+                    written = self.get_tasks(tasks[0]["userId"], ids[:25])
+                except StoreUnavailable:
+                    written = {}  # unknown, and DynamoDB is failing: reported as 503 like the rest
+                return failed + [i for i in ids if i not in written]
         return failed
 
     @translated
