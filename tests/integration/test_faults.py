@@ -215,6 +215,51 @@ def test_batch_create_reports_exactly_the_tasks_it_wrote_when_a_chunk_fails(app_
     assert all(x["status"] == 503 and x["error"]["code"] == "SERVICE_UNAVAILABLE" for x in failed) and len(failed) == 5
 
 
+def fail_resends(client, operation: str) -> None:
+    """With lose_first_answer: the re-sends meet DynamoDB 500s, so the caller sees an error after the commit."""
+    state = {"calls": 0}
+
+    def hook(request, **_):
+        state["calls"] += 1
+        return dynamodb_error(500, "InternalServerError", "boom")(request) if state["calls"] > 1 else None
+
+    client.meta.events.register(f"before-send.dynamodb.{operation}", hook)
+
+
+@pytest.mark.parametrize("action", ["complete", "delete"])
+def test_bulk_chunk_committed_behind_an_error_is_answered_as_done_once(app_with_client, ddb, action):
+    """Review finding: a bulk transaction that committed, then failed to answer (its re-sends met 500s), was
+    redone task by task: a second version for `complete`, 404s for tasks this request deleted. Now the chunk is
+    read back: committed, so answered as done, once."""
+    http, client = app_with_client()
+    tasks = [http.post("/tasks", json={"title": f"t{i}"}).json() for i in range(3)]
+    lose_first_answer(client, "TransactWriteItems")
+    fail_resends(client, "TransactWriteItems")
+    r = http.post("/tasks/bulk", json={"action": action, "taskIds": [t["taskId"] for t in tasks]})
+    assert r.status_code == 200, r.text
+    stored = stored_tasks(ddb)
+    if action == "delete":
+        assert [x["status"] for x in r.json()["results"]] == [204] * 3
+        assert not any(t["taskId"] in stored for t in tasks)
+    else:
+        assert [(x["status"], x["task"]["version"]) for x in r.json()["results"]] == [(200, 2)] * 3
+        assert {stored[t["taskId"]]["version"]["N"] for t in tasks} == {"2"}
+
+
+def test_bulk_chunk_throttled_is_redone_task_by_task(app_with_client, ddb):
+    """A throttled transaction did not commit (read back: every task as it was), so each task is done alone."""
+    http, client = app_with_client()
+    tasks = [http.post("/tasks", json={"title": f"t{i}"}).json() for i in range(3)]
+    client.meta.events.register(
+        "before-send.dynamodb.TransactWriteItems",
+        dynamodb_error(400, "ThrottlingException", "slow down"),
+    )
+    r = http.post("/tasks/bulk", json={"action": "complete", "taskIds": [t["taskId"] for t in tasks]})
+    assert r.status_code == 200, r.text
+    assert [(x["status"], x["task"]["version"]) for x in r.json()["results"]] == [(200, 2)] * 3
+    assert {v["version"]["N"] for k, v in stored_tasks(ddb).items() if k in {t["taskId"] for t in tasks}} == {"2"}
+
+
 def test_transaction_still_in_progress_is_503(app_with_client, snapshot):
     """A retry that meets its own first attempt still running cannot know the outcome: 503, retry later."""
     http, client = app_with_client()

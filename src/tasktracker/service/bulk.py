@@ -107,8 +107,18 @@ class BulkService:
             now = now_iso()
             try:
                 self.store.apply_task_changes([(task, changes) for _, task in chunk], now)
-            except (WriteConflict, StoreUnavailable):
-                # A concurrent change (or a throttle) cancelled the chunk: redo it item by item for exact answers.
+            except WriteConflict:
+                committed: bool | None = False  # a concurrent change cancelled the chunk: nothing was written
+            except StoreUnavailable:
+                # Throttled, a 5xx or no answer: the transaction may have committed all the same.
+                committed = self._committed(user_id, chunk, changes)
+            else:
+                committed = True
+            if committed is None:  # cannot tell: the client retries what it was told failed
+                for i, task in chunk:
+                    results[i] = _failed(i, errors.service_unavailable(), task["taskId"])
+                continue
+            if not committed:  # redo item by item for exact answers
                 for i, task in chunk:
                     # With only_if, the task must still be the version checked above (else 412: left alone).
                     results[i] = self._one(i, user_id, task["taskId"], changes, task["version"] if only_if else None)
@@ -130,6 +140,28 @@ class BulkService:
         )
         deleted = sum(1 for r in results if r["status"] == 204)
         return deleted, next_key is not None or deleted < len(completed)
+
+    def _committed(
+        self, user_id: str, chunk: list[tuple[int, dict[str, Any]]], changes: dict[str, Any] | None
+    ) -> bool | None:
+        """Whether a chunk's transaction committed, after a failure that does not say: read back. All or nothing,
+        so one task still at the version read means it did not; every task one version on with the changes (or
+        gone, for deletes) means it did; anything else, or a failing read, cannot be told (None)."""
+        try:
+            stored = self.store.get_tasks(user_id, [task["taskId"] for _, task in chunk])
+        except StoreUnavailable:
+            return None
+        if any(stored.get(t["taskId"], {}).get("version") == t["version"] for _, t in chunk):
+            return False
+        if changes is None:
+            return None if any(t["taskId"] in stored for _, t in chunk) else True
+        done = all(
+            (cur := stored.get(t["taskId"])) is not None
+            and cur["version"] == t["version"] + 1
+            and all(cur.get(k) == v for k, v in changes.items())
+            for _, t in chunk
+        )
+        return True if done else None
 
     def _one(
         self,
