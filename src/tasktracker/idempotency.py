@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tasktracker import errors
+from tasktracker.observability import logger
 
 KEY_TTL_SECONDS = 24 * 3600
 # Outside Lambda there is no invocation deadline; an in-flight record still expires this long after it started,
@@ -82,8 +83,14 @@ class IdempotencyGuard:
         )
 
         request = {"user": user, "operation": operation, "key": key, "body": body}
+        done: list[Response] = []
+
+        def execute_once() -> Response:
+            done.append(execute())
+            return done[0]
+
         try:
-            out_body, status, headers = self._setup()(request=request, execute=execute)
+            out_body, status, headers = self._setup()(request=request, execute=execute_once)
         except IdempotencyValidationError:
             raise errors.ApiError(
                 "IDEMPOTENCY_KEY_REUSED",
@@ -97,5 +104,11 @@ class IdempotencyGuard:
                 headers={"Retry-After": "1"},
             ) from None
         except IdempotencyPersistenceLayerError:
+            if done:
+                # The request ran and its writes are stored; only saving its answer for replays failed. A 503 now
+                # would make the client retry and run it again: answer it (the key stays "in progress" until its
+                # in-flight expiry, then a retry runs anew).
+                logger.warning("idempotency record not saved", extra={"operation": operation})
+                return done[0]
             raise errors.service_unavailable() from None
         return out_body, status, headers

@@ -260,6 +260,28 @@ def test_bulk_chunk_throttled_is_redone_task_by_task(app_with_client, ddb):
     assert {v["version"]["N"] for k, v in stored_tasks(ddb).items() if k in {t["taskId"] for t in tasks}} == {"2"}
 
 
+def test_idempotent_post_whose_answer_cannot_be_saved_is_answered_not_503(app_with_client, ddb):
+    """Review finding: when the Idempotency table failed to save a POST's answer (after the task was written), the
+    POST answered 503, so the client retried it. Now the answer is given; a retry under the key meanwhile is 409
+    REQUEST_IN_PROGRESS, not a second task."""
+    http, client = app_with_client()
+    before = set(stored_tasks(ddb))
+
+    def throttle_saving_the_answer(request, **_):  # Powertools saves the answer with an UpdateItem
+        if b'"TableName": "Idempotency"' in request.body:
+            return dynamodb_error(400, "ProvisionedThroughputExceededException", "slow down")(request)
+        return None
+
+    client.meta.events.register("before-send.dynamodb.UpdateItem", throttle_saving_the_answer)
+    headers = {"Idempotency-Key": "save-fails-1"}
+    first = http.post("/tasks", json={"title": "pay rent"}, headers=headers)
+    assert first.status_code == 201, first.text
+    assert set(stored_tasks(ddb)) - before == {first.json()["taskId"]}
+    again = http.post("/tasks", json={"title": "pay rent"}, headers=headers)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "REQUEST_IN_PROGRESS", again.text
+    assert set(stored_tasks(ddb)) - before == {first.json()["taskId"]}
+
+
 def test_transaction_still_in_progress_is_503(app_with_client, snapshot):
     """A retry that meets its own first attempt still running cannot know the outcome: 503, retry later."""
     http, client = app_with_client()
