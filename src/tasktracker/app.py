@@ -48,7 +48,7 @@ CODE_BY_STATUS = {
     429: "TOO_MANY_REQUESTS",
 }
 CORS_ALLOW_HEADERS = ["Content-Type", "x-api-key", "If-Match", "X-Correlation-Id", "Idempotency-Key"]
-CORS_EXPOSE_HEADERS = ["ETag", "Location", "X-Correlation-Id", "Retry-After"]
+CORS_EXPOSE_HEADERS = ["ETag", "Location", "X-Correlation-Id", "Retry-After", "Idempotent-Replayed"]
 
 
 def correlation_id() -> str:

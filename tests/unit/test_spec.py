@@ -84,3 +84,21 @@ def test_each_function_gets_its_own_operations_resolved_exactly_as_in_the_whole_
 def test_a_function_the_spec_does_not_integrate_is_a_build_error():
     with pytest.raises(SystemExit):
         spec.for_function(spec.parse_yaml(OPENAPI.read_text()), "NoSuchFunction")
+
+
+def test_every_response_header_in_the_spec_is_exposed_to_browsers():
+    """A header the spec promises is useless to a browser client unless CORS exposes it (the local app and the
+    gateway's responses both use CORS_EXPOSE_HEADERS)."""
+    from tasktracker.app import CORS_EXPOSE_HEADERS
+
+    doc = spec.parse_yaml(OPENAPI.read_text())
+    declared = set()
+    for item in doc["paths"].values():
+        for op in item.values():
+            if isinstance(op, dict):
+                for resp in op.get("responses", {}).values():
+                    if "$ref" in resp:
+                        resp = doc["components"]["responses"][resp["$ref"].rsplit("/", 1)[-1]]
+                    declared |= set(resp.get("headers", {}))
+    assert "Idempotent-Replayed" in declared
+    assert declared <= set(CORS_EXPOSE_HEADERS), declared - set(CORS_EXPOSE_HEADERS)
