@@ -68,6 +68,33 @@ def test_every_operation_through_the_handler(invoke, key_id, ddb):
     )
 
 
+def test_batch_bulk_and_clear_completed_through_the_handler(invoke, key_id, ddb):
+    """The three many-task operations, from events/ as committed (bodies replaced where ids are needed)."""
+    r = invoke("batch_create_tasks", api_key_id=key_id)  # the committed body: two tasks
+    assert r["statusCode"] == 200, r
+    results = r["json"]["results"]
+    assert [x["status"] for x in results] == [201, 201]
+    ids = [x["taskId"] for x in results]
+
+    key = {"Idempotency-Key": "handler-bulk-1"}
+    body = {"action": "complete", "taskIds": ids}
+    r = invoke("bulk_update_tasks", api_key_id=key_id, body=body, headers=key)
+    assert r["statusCode"] == 200, r
+    assert [(x["status"], x["task"]["completed"]) for x in r["json"]["results"]] == [(200, True)] * 2
+    replay = invoke("bulk_update_tasks", api_key_id=key_id, body=body, headers=key)
+    assert replay["json"] == r["json"] and header(replay, "Idempotent-Replayed") == "true"
+
+    r = invoke("bulk_update_tasks", api_key_id=key_id)  # the committed body: an id this user does not have
+    assert r["statusCode"] == 200 and [x["status"] for x in r["json"]["results"]] == [404]
+
+    r = invoke("clear_completed_tasks", api_key_id=key_id)
+    assert r["statusCode"] == 200 and r["json"] == {"deleted": 2, "more": False}, r
+    left = ddb.query(
+        TableName="Tasks", KeyConditionExpression="userId = :u", ExpressionAttributeValues={":u": {"S": key_id}}
+    )
+    assert left["Count"] == 0
+
+
 def test_base64_body_without_content_length(invoke, key_id):
     r = invoke("create_task", api_key_id=key_id, body={"title": "från base64 ✓"}, base64_body=True)
     assert r["statusCode"] == 201, r
