@@ -10,6 +10,19 @@ from typing import Any
 
 from iac_support import function_name, operations
 
+from tasktracker.store.client import DYNAMODB_CONFIG
+
+
+def _worst_dynamodb_call_seconds() -> float:
+    """One call to a stuck table: every attempt waits out connect + read, with botocore's standard-mode backoff
+    (at most 1, 2, 4... s) between attempts."""
+    attempts = DYNAMODB_CONFIG.retries["total_max_attempts"]
+    per_attempt = DYNAMODB_CONFIG.connect_timeout + DYNAMODB_CONFIG.read_timeout
+    return attempts * per_attempt + sum(2**i for i in range(attempts - 1))
+
+
+DYNAMODB_WORST_CALL_SECONDS = _worst_dynamodb_call_seconds()
+
 ALARMS = {
     "Api5xxRateAlarm", "ApiLatencyP99Alarm", "LambdaErrorsAlarm", "LambdaThrottlesAlarm",
     "DynamoDBThrottlesAlarm", "DynamoDBSystemErrorsAlarm",
@@ -34,6 +47,7 @@ def test_every_operation_has_its_function(transformed: dict[str, Any], spec: dic
         assert props["Handler"] == "tasktracker.handler.handler", name
         assert props["LoggingConfig"]["LogGroup"] == {"Ref": f"{name}LogGroup"}, name
         assert props["Timeout"] < 29, f"{name}: must end before API Gateway's 29 s"
+        assert props["Timeout"] > DYNAMODB_WORST_CALL_SECONDS, f"{name}: a stuck table must end in our own 503"
         env = props["Environment"]["Variables"]
         assert {"TASKS_TABLE", "CATEGORIES_TABLE", "IDEMPOTENCY_TABLE", "POWERTOOLS_SERVICE_NAME"} <= set(env), name
         for local_only in ("TASKTRACKER_LOCAL_LAMBDA_API_KEYS", "AWS_ENDPOINT_URL_DYNAMODB", "CURSOR_SECRET"):
