@@ -621,7 +621,7 @@ def _cpu_model() -> str:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 15)))
-    p.add_argument("--quick", action="store_true", help="smoke: 2 runs, 3 functions, short warm phase")
+    p.add_argument("--quick", action="store_true", help="smoke: 2 runs, 2 functions, short warm phase")
     p.add_argument("--only", help="comma-separated scenarios (operationId last parts)")
     p.add_argument("--out", type=Path, default=ROOT / "build" / "bench" / "results.json")
     p.add_argument("--build-dir", type=Path, default=ROOT / "build" / "bench" / "pkg")
