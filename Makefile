@@ -6,7 +6,7 @@ PY := .venv/bin/python
 PORT ?= 3000
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-fast lint clean sam-cli checkov iac-pins build deploy destroy iac-test
+.PHONY: install run test test-fast lint clean help sam-cli checkov iac-pins build deploy destroy iac-test
 
 # uv lives in its own small venv so `uv sync` (which makes .venv exactly the lock file) never removes it.
 $(UV):
@@ -19,18 +19,21 @@ install: $(UV)  ## .venv from uv.lock (no changes to the lock)
 run: install  ## API on http://127.0.0.1:$(PORT), DynamoDB Local data in .local/
 	$(PY) -m tasktracker.cli serve --port $(PORT)
 
-test: install browser  ## everything CI runs (sets up Chromium for the docs-page test if missing)
+test: install browser lint  ## everything CI runs: lint, then every suite (sets up Chromium for the docs-page test if missing)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: install  ## unit tests only, no Java
 	$(PY) -m pytest tests/unit -m "not integration" $(PYTEST_ARGS)
 
-lint: install
+lint: install  ## ruff over the Python code and openapi-spec-validator (make test runs it first)
 	$(PY) -m ruff check src tests scripts bench loadtest
 	$(PY) -m openapi_spec_validator openapi.yaml
 
-clean:
+clean:  ## delete .venv, .local (dev API key, cursor secret, DynamoDB Local data, tool venvs), build, .aws-sam
 	rm -rf .venv .local build .aws-sam .pytest_cache
+
+help:  ## list the targets
+	@grep -E '^[a-z][a-z0-9-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## /\1\t/' | expand -t 16
 
 .PHONY: clients
 clients: install  ## regenerate clients/python and clients/typescript from openapi.yaml (commit the result)
