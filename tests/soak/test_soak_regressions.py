@@ -192,3 +192,26 @@ def test_cascade_delete_of_a_big_category_with_if_match(app):
     r = http.delete(f"/categories/{cid}", params={"cascade": "detach"}, headers={"If-Match": f'"{seen}"'})
     assert r.status_code == 204, r.text
     assert http.get(f"/categories/{cid}").status_code == 404
+
+
+@pytest.mark.integration
+def test_cascade_delete_of_a_big_category_with_if_match_survives_a_retry(app, monkeypatch):
+    """A lost race after our own detach steps is retried; the retry must expect the version those steps moved the
+    category to, not the caller's (else a spurious 412 with the first tasks already detached)."""
+    from tasktracker.store.errors import WriteConflict
+
+    http, services = app
+    cid = http.post("/categories", json={"name": "retried", "color": "#112233"}).json()["categoryId"]
+    http.post("/tasks/batch", json={"tasks": [{"title": f"t{i}", "categoryId": cid} for i in range(100)]})
+    seen = http.get(f"/categories/{cid}").json()["version"]
+    store = services.categories.store
+    real = store.delete_category
+
+    def conflict_once(*args, **kwargs):
+        monkeypatch.setattr(store, "delete_category", real)
+        raise WriteConflict("TransactionConflict")  # as DynamoDB cancels a transaction that met another one
+
+    monkeypatch.setattr(store, "delete_category", conflict_once)
+    r = http.delete(f"/categories/{cid}", params={"cascade": "detach"}, headers={"If-Match": f'"{seen}"'})
+    assert r.status_code == 204, r.text
+    assert http.get(f"/categories/{cid}").status_code == 404

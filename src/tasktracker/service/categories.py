@@ -75,10 +75,12 @@ class CategoryService:
 
     def delete(self, user_id: str, category_id: str, if_match: str | None, cascade: str | None = None) -> None:
         expected = parse_if_match(if_match)
+        # The version If-Match names, moved on by each of our own detach steps (kept across retries).
+        seen = [expected]
         for attempt in range(DETACH_ROUNDS):
             try:
                 run_write(
-                    (lambda: self._delete_detaching(user_id, category_id, expected))
+                    (lambda: self._delete_detaching(user_id, category_id, seen))
                     if cascade == "detach"
                     else (lambda: self.store.delete_category(user_id, category_id, expected)),
                     not_found=lambda: errors.category_not_found(category_id),
@@ -93,7 +95,7 @@ class CategoryService:
                         " or delete with ?cascade=detach.",
                     ) from None
 
-    def _delete_detaching(self, user_id: str, category_id: str, expected: int | None) -> None:
+    def _delete_detaching(self, user_id: str, category_id: str, seen: list[int | None]) -> None:
         """Detach every task, then delete. The last MAX_DETACH_WITH_DELETE tasks are detached in the delete's own
         transaction, so a failed delete of a category that small changes nothing; bigger ones are detached 99 per
         transaction first (bounded work), and a failure after those leaves them detached (repeating finishes).
@@ -101,10 +103,10 @@ class CategoryService:
         for _ in range(MAX_DETACH_TRANSACTIONS):
             tasks, _ = self.store.query_tasks(user_id, limit=MAX_DETACH_PER_TRANSACTION, category_id=category_id)
             if len(tasks) <= MAX_DETACH_WITH_DELETE:
-                return self.store.delete_category(user_id, category_id, expected, detach=tasks, now=now_iso())
-            self.store.detach_tasks(user_id, category_id, tasks, now_iso(), expected_version=expected)
-            if expected is not None:
-                expected += 1
+                return self.store.delete_category(user_id, category_id, seen[0], detach=tasks, now=now_iso())
+            self.store.detach_tasks(user_id, category_id, tasks, now_iso(), expected_version=seen[0])
+            if seen[0] is not None:
+                seen[0] += 1
         category = self.store.get_category(user_id, category_id)
         if category is None:
             raise ItemMissing()
