@@ -45,10 +45,7 @@ class BulkService:
                 by_category.setdefault(t["categoryId"], []).append(i)
 
         if plain:
-            try:
-                unprocessed = set(self.store.put_new_tasks([built[i] for i in plain]))
-            except StoreUnavailable:
-                unprocessed = {built[i]["taskId"] for i in plain}
+            unprocessed = set(self.store.put_new_tasks([built[i] for i in plain]))  # failed chunks included
             for i in plain:
                 if built[i]["taskId"] in unprocessed:
                     results[i] = _failed(i, errors.service_unavailable())

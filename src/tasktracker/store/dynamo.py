@@ -525,22 +525,11 @@ class DynamoStore:
         past botocore's retries, a 5xx, unreachable), the later chunks are not tried, and the failed chunk's ids
         are read back: a lost answer may hide a write, and a task reported as failed must not exist.
         """
-        pending = [{"PutRequest": {"Item": to_item(t)}} for t in tasks]
         failed: list[str] = []
-        for start in range(0, len(pending), 25):
-            request = {self.tasks_table: pending[start : start + 25]}
+        for start in range(0, len(tasks), 25):
             try:
-                for attempt in range(BATCH_ATTEMPTS):
-                    resp = self.client.batch_write_item(RequestItems=request)
-                    request = resp.get("UnprocessedItems") or {}
-                    if not request:
-                        break
-                    _backoff(attempt)
-                else:
-                    failed += [r["PutRequest"]["Item"]["taskId"]["S"] for r in request[self.tasks_table]]
-            except (botocore.exceptions.ClientError, *_NETWORK_ERRORS) as e:
-                if isinstance(e, botocore.exceptions.ClientError) and not isinstance(_classify(e), StoreUnavailable):
-                    raise
+                failed += self._put_batch(tasks[start : start + 25])
+            except StoreUnavailable:
                 ids = [t["taskId"] for t in tasks[start:]]
                 try:
                     written = self.get_tasks(tasks[0]["userId"], ids[:25])
@@ -548,6 +537,18 @@ class DynamoStore:
                     written = {}  # unknown, and DynamoDB is failing: reported as 503 like the rest
                 return failed + [i for i in ids if i not in written]
         return failed
+
+    @translated
+    def _put_batch(self, tasks: list[dict[str, Any]]) -> list[str]:
+        """One BatchWriteItem of up to 25 puts, unprocessed items retried with backoff; returns those left."""
+        request = {self.tasks_table: [{"PutRequest": {"Item": to_item(t)}} for t in tasks]}
+        for attempt in range(BATCH_ATTEMPTS):
+            resp = self.client.batch_write_item(RequestItems=request)
+            request = resp.get("UnprocessedItems") or {}
+            if not request:
+                return []
+            _backoff(attempt)
+        return [r["PutRequest"]["Item"]["taskId"]["S"] for r in request[self.tasks_table]]
 
     @translated
     def create_tasks_in_category(self, user_id: str, category_id: str, tasks: list[dict[str, Any]], now: str) -> None:
@@ -613,13 +614,7 @@ class DynamoStore:
         """Up to 99 tasks lose the category, and its count drops by as many, all or nothing (and only while the
         category is at expected_version, when given)."""
         items = [self._detach_item(user_id, category_id, task, now) for task in tasks]
-        count = self._count_update(user_id, category_id, -len(tasks), now)
-        if expected_version is not None:
-            update = count["Update"]
-            update["ConditionExpression"] += " AND #v = :expected"
-            update["ExpressionAttributeValues"][":expected"] = {"N": str(expected_version)}
-            update["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        items.append(count)
+        items.append(self._count_update(user_id, category_id, -len(tasks), now, expected_version))
         try:
             self._transact(items, on_condition={i: WriteConflict for i in range(len(tasks))})
         except _CancelledOnCondition as c:
@@ -682,18 +677,24 @@ class DynamoStore:
         upd.add("version", 1)
         return upd
 
-    def _count_update(self, user_id: str, category_id: str, delta: int, now: str) -> dict[str, Any]:
-        """taskCount +/- 1 on a category that must exist; counted writes bump its version too."""
-        return {
-            "Update": {
-                "TableName": self.categories_table,
-                "Key": to_item({"userId": user_id, "categoryId": category_id}),
-                "UpdateExpression": "SET #n = #n + :d, #v = #v + :one, #u = :now",
-                "ConditionExpression": "attribute_exists(categoryId)",
-                "ExpressionAttributeNames": {"#n": "taskCount", "#v": "version", "#u": "updatedAt"},
-                "ExpressionAttributeValues": {":d": {"N": str(delta)}, ":one": {"N": "1"}, ":now": {"S": now}},
-            }
+    def _count_update(
+        self, user_id: str, category_id: str, delta: int, now: str, expected_version: int | None = None
+    ) -> dict[str, Any]:
+        """taskCount +/- 1 on a category that must exist (and be at expected_version, when given; a failure then
+        returns the category as it is); counted writes bump its version too."""
+        update: dict[str, Any] = {
+            "TableName": self.categories_table,
+            "Key": to_item({"userId": user_id, "categoryId": category_id}),
+            "UpdateExpression": "SET #n = #n + :d, #v = #v + :one, #u = :now",
+            "ConditionExpression": "attribute_exists(categoryId)",
+            "ExpressionAttributeNames": {"#n": "taskCount", "#v": "version", "#u": "updatedAt"},
+            "ExpressionAttributeValues": {":d": {"N": str(delta)}, ":one": {"N": "1"}, ":now": {"S": now}},
         }
+        if expected_version is not None:
+            update["ConditionExpression"] += " AND #v = :expected"
+            update["ExpressionAttributeValues"][":expected"] = {"N": str(expected_version)}
+            update["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        return {"Update": update}
 
     def _guard_key(self, user_id: str, name_key: str) -> dict[str, Any]:
         return to_item({"userId": user_id, "categoryId": NAME_GUARD_PREFIX + name_key})
