@@ -126,11 +126,24 @@ def lose_first_answer(client, operation: str) -> list[int]:
     return sent
 
 
-def stored_task(ddb, task_id: str) -> dict:
-    return ddb.get_item(TableName="Tasks", Key={"userId": {"S": USER}, "taskId": {"S": task_id}})["Item"]
+def stored_tasks(snapshot) -> dict[str, dict]:
+    """The user's tasks as DynamoDB holds them (conftest's snapshot), by id."""
+    return {i["taskId"]["S"]: i for i in snapshot(USER)["Tasks"]}
 
 
-def test_transaction_whose_answer_was_lost_is_applied_once_when_botocore_retries(app_with_client, ddb):
+def fail_after_first(client, operation: str, status: int, type_: str) -> list[int]:
+    """The first `operation` call reaches DynamoDB; every later one is answered with this error. Returns the calls."""
+    calls: list[int] = []
+
+    def hook(request, **_):
+        calls.append(1)
+        return dynamodb_error(status, type_, "fault")(request) if len(calls) > 1 else None
+
+    client.meta.events.register(f"before-send.dynamodb.{operation}", hook)
+    return calls
+
+
+def test_transaction_whose_answer_was_lost_is_applied_once_when_botocore_retries(app_with_client, snapshot):
     """A transaction that succeeded but whose answer never arrived is sent again by botocore; the
     ClientRequestToken botocore fills in makes DynamoDB answer the retry without applying it a second time."""
     http, client = app_with_client()
@@ -141,13 +154,13 @@ def test_transaction_whose_answer_was_lost_is_applied_once_when_botocore_retries
     assert r.status_code == 200, r.text
     assert sent == [1, 2]  # botocore did send it twice
     assert r.json()["version"] == 2
-    stored = stored_task(ddb, task["taskId"])
+    stored = stored_tasks(snapshot)[task["taskId"]]
     assert stored["version"] == {"N": "2"} and stored["categoryId"] == {"S": cat["categoryId"]}
     assert http.get(f"/categories/{cat['categoryId']}").json()["taskCount"] == 1
 
 
 @pytest.mark.parametrize("if_match", [None, '"1"'])
-def test_update_whose_answer_was_lost_is_applied_once_when_botocore_retries(app_with_client, ddb, if_match):
+def test_update_whose_answer_was_lost_is_applied_once_when_botocore_retries(app_with_client, snapshot, if_match):
     """The same for the one-request update: its write token lets the retry recognise its own write (before:
     version bumped twice without If-Match, 412 with it, though the change was stored)."""
     http, client = app_with_client()
@@ -159,11 +172,11 @@ def test_update_whose_answer_was_lost_is_applied_once_when_botocore_retries(app_
     assert r.status_code == 200, r.text
     assert r.json()["version"] == 2 and r.json()["title"] == "once" and r.headers["etag"] == '"2"'
     assert set(r.json()) == set(task)  # the token is storage only
-    stored = stored_task(ddb, task["taskId"])
+    stored = stored_tasks(snapshot)[task["taskId"]]
     assert stored["version"] == {"N": "2"} and stored["title"] == {"S": "once"}
 
 
-def test_create_whose_answer_was_lost_is_201_and_one_task(app_with_client, ddb):
+def test_create_whose_answer_was_lost_is_201_and_one_task(app_with_client, snapshot):
     """A re-sent put of a fresh id finds its own item (before: the failed condition was a 500)."""
     http, client = app_with_client()
     before = len(http.get("/tasks", params={"limit": 100}).json()["items"])
@@ -171,73 +184,47 @@ def test_create_whose_answer_was_lost_is_201_and_one_task(app_with_client, ddb):
     r = http.post("/tasks", json={"title": "born once"})
     assert sent == [1, 2]
     assert r.status_code == 201, r.text
-    assert stored_task(ddb, r.json()["taskId"])["title"] == {"S": "born once"}
+    assert stored_tasks(snapshot)[r.json()["taskId"]]["title"] == {"S": "born once"}
     assert len(http.get("/tasks", params={"limit": 100}).json()["items"]) == before + 1
 
 
-def stored_tasks(ddb) -> dict[str, dict]:
-    items = ddb.query(
-        TableName="Tasks",
-        KeyConditionExpression="userId = :u",
-        ExpressionAttributeValues={":u": {"S": USER}},
-        ConsistentRead=True,
-    )["Items"]
-    return {i["taskId"]["S"]: i for i in items}
-
-
 @pytest.mark.parametrize("fault", ["throttled", "answer lost"])
-def test_batch_create_reports_exactly_the_tasks_it_wrote_when_a_chunk_fails(app_with_client, ddb, fault):
+def test_batch_create_reports_exactly_the_tasks_it_wrote_when_a_chunk_fails(app_with_client, snapshot, fault):
     """30 tasks are two BatchWriteItem chunks (25 + 5). Review finding: when a chunk failed, all 30 were reported
     503 though 25 were stored, so the client's retry made duplicates. Now every stored task is 201 and every 503
     a task that does not exist. "throttled": the first chunk is written, the second throttled past botocore's
     retries. "answer lost": the first chunk is written but its answer lost and the re-sends meet 500s, so it is
     read back; the second chunk is never sent."""
     http, client = app_with_client()
-    before = set(stored_tasks(ddb))
-    calls: list[int] = []
-    error = ("ProvisionedThroughputExceededException", 400) if fault == "throttled" else ("InternalServerError", 500)
-
-    def only_the_first_call_reaches_dynamodb(request, **_):
-        calls.append(1)
-        return dynamodb_error(error[1], error[0], "fault")(request) if len(calls) > 1 else None
-
+    before = set(stored_tasks(snapshot))
     if fault == "answer lost":
         lose_first_answer(client, "BatchWriteItem")
-    client.meta.events.register("before-send.dynamodb.BatchWriteItem", only_the_first_call_reaches_dynamodb)
+        calls = fail_after_first(client, "BatchWriteItem", 500, "InternalServerError")
+    else:
+        calls = fail_after_first(client, "BatchWriteItem", 400, "ProvisionedThroughputExceededException")
     r = http.post("/tasks/batch", json={"tasks": [{"title": f"t{i}"} for i in range(30)]})
     assert r.status_code == 200, r.text
     results = r.json()["results"]
     created = {x["taskId"] for x in results if x["status"] == 201}
     failed = [x for x in results if x["status"] != 201]
-    assert set(stored_tasks(ddb)) - before == created
+    assert set(stored_tasks(snapshot)) - before == created
     # throttled: chunk 1, then chunk 2's 3 attempts; answer lost: chunk 1's attempt and its 2 re-sends
     assert len(created) == 25 and len(calls) == (4 if fault == "throttled" else 3)
     assert all(x["status"] == 503 and x["error"]["code"] == "SERVICE_UNAVAILABLE" for x in failed) and len(failed) == 5
 
 
-def fail_resends(client, operation: str) -> None:
-    """With lose_first_answer: the re-sends meet DynamoDB 500s, so the caller sees an error after the commit."""
-    state = {"calls": 0}
-
-    def hook(request, **_):
-        state["calls"] += 1
-        return dynamodb_error(500, "InternalServerError", "boom")(request) if state["calls"] > 1 else None
-
-    client.meta.events.register(f"before-send.dynamodb.{operation}", hook)
-
-
 @pytest.mark.parametrize("action", ["complete", "delete"])
-def test_bulk_chunk_committed_behind_an_error_is_answered_as_done_once(app_with_client, ddb, action):
+def test_bulk_chunk_committed_behind_an_error_is_answered_as_done_once(app_with_client, snapshot, action):
     """Review finding: a bulk transaction that committed, then failed to answer (its re-sends met 500s), was
     redone task by task: a second version for `complete`, 404s for tasks this request deleted. Now the chunk is
     read back: committed, so answered as done, once."""
     http, client = app_with_client()
     tasks = [http.post("/tasks", json={"title": f"t{i}"}).json() for i in range(3)]
     lose_first_answer(client, "TransactWriteItems")
-    fail_resends(client, "TransactWriteItems")
+    fail_after_first(client, "TransactWriteItems", 500, "InternalServerError")  # the re-sends meet 500s
     r = http.post("/tasks/bulk", json={"action": action, "taskIds": [t["taskId"] for t in tasks]})
     assert r.status_code == 200, r.text
-    stored = stored_tasks(ddb)
+    stored = stored_tasks(snapshot)
     if action == "delete":
         assert [x["status"] for x in r.json()["results"]] == [204] * 3
         assert not any(t["taskId"] in stored for t in tasks)
@@ -246,7 +233,7 @@ def test_bulk_chunk_committed_behind_an_error_is_answered_as_done_once(app_with_
         assert {stored[t["taskId"]]["version"]["N"] for t in tasks} == {"2"}
 
 
-def test_bulk_chunk_throttled_is_redone_task_by_task(app_with_client, ddb):
+def test_bulk_chunk_throttled_is_redone_task_by_task(app_with_client, snapshot):
     """A throttled transaction did not commit (read back: every task as it was), so each task is done alone."""
     http, client = app_with_client()
     tasks = [http.post("/tasks", json={"title": f"t{i}"}).json() for i in range(3)]
@@ -257,15 +244,15 @@ def test_bulk_chunk_throttled_is_redone_task_by_task(app_with_client, ddb):
     r = http.post("/tasks/bulk", json={"action": "complete", "taskIds": [t["taskId"] for t in tasks]})
     assert r.status_code == 200, r.text
     assert [(x["status"], x["task"]["version"]) for x in r.json()["results"]] == [(200, 2)] * 3
-    assert {v["version"]["N"] for k, v in stored_tasks(ddb).items() if k in {t["taskId"] for t in tasks}} == {"2"}
+    assert {v["version"]["N"] for k, v in stored_tasks(snapshot).items() if k in {t["taskId"] for t in tasks}} == {"2"}
 
 
-def test_idempotent_post_whose_answer_cannot_be_saved_is_answered_not_503(app_with_client, ddb):
+def test_idempotent_post_whose_answer_cannot_be_saved_is_answered_not_503(app_with_client, snapshot):
     """Review finding: when the Idempotency table failed to save a POST's answer (after the task was written), the
     POST answered 503, so the client retried it. Now the answer is given; a retry under the key meanwhile is 409
     REQUEST_IN_PROGRESS, not a second task."""
     http, client = app_with_client()
-    before = set(stored_tasks(ddb))
+    before = set(stored_tasks(snapshot))
 
     def throttle_saving_the_answer(request, **_):  # Powertools saves the answer with an UpdateItem
         if b'"TableName": "Idempotency"' in request.body:
@@ -276,10 +263,10 @@ def test_idempotent_post_whose_answer_cannot_be_saved_is_answered_not_503(app_wi
     headers = {"Idempotency-Key": "save-fails-1"}
     first = http.post("/tasks", json={"title": "pay rent"}, headers=headers)
     assert first.status_code == 201, first.text
-    assert set(stored_tasks(ddb)) - before == {first.json()["taskId"]}
+    assert set(stored_tasks(snapshot)) - before == {first.json()["taskId"]}
     again = http.post("/tasks", json={"title": "pay rent"}, headers=headers)
     assert again.status_code == 409 and again.json()["error"]["code"] == "REQUEST_IN_PROGRESS", again.text
-    assert set(stored_tasks(ddb)) - before == {first.json()["taskId"]}
+    assert set(stored_tasks(snapshot)) - before == {first.json()["taskId"]}
 
 
 def test_transaction_still_in_progress_is_503(app_with_client, snapshot):

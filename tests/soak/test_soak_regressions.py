@@ -21,16 +21,26 @@ def app(dynamodb_endpoint):
     wiring.configure(Settings.from_env())
 
 
-def _reopen_first(store, method: str, user_id: str, task_id: str, monkeypatch) -> None:
-    """Make `method` of the store see another client reopen task_id just before it runs (once)."""
+def _once_before(store, method: str, action, monkeypatch) -> None:
+    """Run `action` (another client's write) just before the store's `method` runs, the first time only."""
     real = getattr(store, method)
 
     def racing(*args, **kwargs):
         monkeypatch.setattr(store, method, real)
-        store.update_task(user_id, task_id, {"completed": False}, None, "2026-11-27T00:00:00.000Z")
+        action()
         return real(*args, **kwargs)
 
     monkeypatch.setattr(store, method, racing)
+
+
+def _reopen_first(store, method: str, user_id: str, task_id: str, monkeypatch) -> None:
+    """Make `method` of the store see another client reopen task_id just before it runs (once)."""
+    _once_before(
+        store,
+        method,
+        lambda: store.update_task(user_id, task_id, {"completed": False}, None, "2026-11-27T00:00:00.000Z"),
+        monkeypatch,
+    )
 
 
 @pytest.mark.integration
@@ -164,14 +174,12 @@ def test_cascade_delete_keeps_if_match_to_the_end(app, monkeypatch):
     cid = http.post("/categories", json={"name": "Work", "color": "#112233"}).json()["categoryId"]
     task = http.post("/tasks", json={"title": "t", "categoryId": cid}).json()
     seen = http.get(f"/categories/{cid}").json()["version"]
-    store, real = services.categories.store, services.categories.store.query_tasks
-
-    def renamed_meanwhile(*args, **kwargs):
-        monkeypatch.setattr(store, "query_tasks", real)
-        services.categories.update(user_id, cid, {"name": "Important, keep"}, None)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(store, "query_tasks", renamed_meanwhile)
+    _once_before(
+        services.categories.store,
+        "query_tasks",
+        lambda: services.categories.update(user_id, cid, {"name": "Important, keep"}, None),  # renamed meanwhile
+        monkeypatch,
+    )
     r = http.delete(f"/categories/{cid}", params={"cascade": "detach"}, headers={"If-Match": f'"{seen}"'})
     assert r.status_code == 412 and r.json()["error"]["code"] == "PRECONDITION_FAILED", r.text
     assert r.headers["etag"] == f'"{seen + 1}"'
